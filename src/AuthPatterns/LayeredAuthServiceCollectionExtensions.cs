@@ -1,0 +1,99 @@
+using AuthPatterns;
+using AuthPatterns.Authorization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Registers layered authentication: the selecting default scheme, the scope policy provider and its handlers.
+/// </summary>
+public static class LayeredAuthServiceCollectionExtensions
+{
+    /// <summary>Adds layered authentication with options set in code only.</summary>
+    /// <param name="services">The application's services.</param>
+    /// <returns>A builder to add the schemes with.</returns>
+    public static LayeredAuthBuilder AddLayeredAuth(this IServiceCollection services)
+        => services.AddLayeredAuth(configuration: null, configureOptions: null);
+
+    /// <summary>Adds layered authentication bound from a configuration section (usually <c>LayeredAuth</c>).</summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configuration">The <c>LayeredAuth</c> section.</param>
+    /// <returns>A builder to add the schemes with.</returns>
+    public static LayeredAuthBuilder AddLayeredAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddLayeredAuth(configuration, configureOptions: null);
+    }
+
+    /// <summary>Adds layered authentication with options set in code.</summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configureOptions">Configures the layered scheme.</param>
+    /// <returns>A builder to add the schemes with.</returns>
+    public static LayeredAuthBuilder AddLayeredAuth(this IServiceCollection services, Action<LayeredAuthOptions> configureOptions)
+    {
+        ArgumentNullException.ThrowIfNull(configureOptions);
+        return services.AddLayeredAuth(configuration: null, configureOptions);
+    }
+
+    /// <summary>Adds layered authentication bound from a configuration section, then adjusted in code.</summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configuration">The <c>LayeredAuth</c> section, or <see langword="null"/>.</param>
+    /// <param name="configureOptions">Configures the layered scheme, or <see langword="null"/>.</param>
+    /// <returns>A builder to add the schemes with.</returns>
+    public static LayeredAuthBuilder AddLayeredAuth(
+        this IServiceCollection services,
+        IConfiguration? configuration,
+        Action<LayeredAuthOptions>? configureOptions)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        var authentication = services.AddAuthentication(LayeredAuthSchemes.Layered);
+        services.AddAuthorization();
+
+        if (!services.Any(d => d.ServiceType == typeof(LayeredAuthMarker)))
+        {
+            services.AddSingleton<LayeredAuthMarker>();
+            authentication.AddScheme<LayeredAuthOptions, LayeredAuthenticationHandler>(LayeredAuthSchemes.Layered, displayName: "Layered", configureOptions: null);
+        }
+
+        if (configuration is not null)
+        {
+            services.Configure<LayeredAuthOptions>(LayeredAuthSchemes.Layered, configuration);
+        }
+
+        if (configureOptions is not null)
+        {
+            services.Configure(LayeredAuthSchemes.Layered, configureOptions);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ScopeAuthorizationHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, TenantAuthorizationHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LayeredAuthStartupValidator>());
+        ReplaceDefault<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider, ScopePolicyProvider>(services);
+        ReplaceDefault<IAuthorizationMiddlewareResultHandler, AuthorizationMiddlewareResultHandler, LayeredAuthorizationResultHandler>(services);
+
+        return new LayeredAuthBuilder(services, authentication, configuration);
+    }
+
+    // Takes the place of the framework's default implementation, but never of one the application registered itself.
+    private static void ReplaceDefault<TService, TDefault, TReplacement>(IServiceCollection services)
+        where TService : class
+        where TReplacement : class, TService
+    {
+        var existing = services.LastOrDefault(d => d.ServiceType == typeof(TService));
+        if (existing is null || existing.ImplementationType == typeof(TDefault))
+        {
+            services.RemoveAll<TService>();
+            services.AddSingleton<TService, TReplacement>();
+        }
+    }
+
+    private sealed class LayeredAuthMarker;
+}

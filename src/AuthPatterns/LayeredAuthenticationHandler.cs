@@ -1,0 +1,227 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using AuthPatterns.Authorization;
+using AuthPatterns.Diagnostics;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace AuthPatterns;
+
+/// <summary>
+/// The default scheme: looks at the credentials a request carries, forwards it to exactly one layered scheme, refuses
+/// requests that carry more than one kind, and answers challenges and forbids in the language of the schemes involved.
+/// </summary>
+internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<LayeredAuthOptions>
+{
+    private static readonly AuthenticateResult AmbiguousResult =
+        AuthenticateResult.Fail("The request carries credentials of more than one scheme.");
+
+    private static readonly AuthenticateResult NotAllowedResult =
+        AuthenticateResult.Fail("The credential's scheme is not accepted by this endpoint.");
+
+    public LayeredAuthenticationHandler(IOptionsMonitor<LayeredAuthOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+        : base(options, logger, encoder)
+    {
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var feature = Select();
+        Context.Features.Set<ILayeredAuthenticationFeature>(feature);
+
+        if (feature.IsAmbiguous)
+        {
+            Logger.AmbiguousCredentials(string.Join(", ", feature.PresentedSchemes));
+            LayeredAuthTelemetry.Selections.Add(1, new KeyValuePair<string, object?>("reason", "ambiguous"));
+            return AmbiguousResult;
+        }
+
+        if (feature.SelectedScheme is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (feature.SchemeNotAllowed)
+        {
+            Logger.SchemeNotAllowed(feature.SelectedScheme, string.Join(", ", AllowedSchemes() ?? []));
+            LayeredAuthTelemetry.Selections.Add(1, new KeyValuePair<string, object?>("reason", "scheme_not_allowed"));
+            return NotAllowedResult;
+        }
+
+        Logger.SchemeSelected(feature.SelectedScheme);
+        var result = await Context.AuthenticateAsync(feature.SelectedScheme);
+        if (result.Succeeded)
+        {
+            MarkScheme(result.Principal, feature.SelectedScheme);
+        }
+
+        return result;
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        await HandleAuthenticateOnceSafeAsync();
+        var feature = Context.Features.Get<ILayeredAuthenticationFeature>();
+
+        if (feature is { IsAmbiguous: true })
+        {
+            await LayeredProblemDetails.WriteAsync(
+                Context,
+                Options.ProblemTypeBaseUri,
+                StatusCodes.Status400BadRequest,
+                "invalid_request",
+                "More than one credential",
+                "The request carries credentials of more than one kind. Send exactly one: an API key, a bearer token or a session cookie.",
+                acceptedSchemes: feature.PresentedSchemes);
+            return;
+        }
+
+        var accepted = AcceptedSchemes();
+        foreach (var scheme in accepted)
+        {
+            await Context.ChallengeAsync(scheme, properties);
+            if (Response.StatusCode is >= 300 and < 400)
+            {
+                // An interactive scheme chose to redirect (a browser sent to its portal): that answer stands alone.
+                Response.Headers.Remove(HeaderNames.WWWAuthenticate);
+                return;
+            }
+        }
+
+        var refused = feature?.SelectedScheme;
+        var presentedButRefused = refused is not null;
+        await LayeredProblemDetails.WriteAsync(
+            Context,
+            Options.ProblemTypeBaseUri,
+            StatusCodes.Status401Unauthorized,
+            refused is null ? "unauthorized" : IsBearer(refused) ? "invalid_token" : "invalid_credential",
+            "Unauthorized",
+            presentedButRefused
+                ? "The credential was not accepted."
+                : "This endpoint requires authentication.",
+            acceptedSchemes: accepted);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        await HandleAuthenticateOnceSafeAsync();
+        var selected = Context.Features.Get<ILayeredAuthenticationFeature>()?.SelectedScheme;
+        if (selected is not null)
+        {
+            // Let the scheme's own forbid logic and events run; the status and body are ours.
+            await Context.ForbidAsync(selected, properties);
+        }
+
+        var scopes = properties.GetParameter<IReadOnlyList<string>>(LayeredAuthProperties.RequiredScopes);
+        var match = properties.GetParameter<ScopeMatch>(LayeredAuthProperties.ScopeMatch);
+        var tenantMismatch = properties.GetParameter<bool>(LayeredAuthProperties.TenantMismatch);
+
+        if (scopes is { Count: > 0 })
+        {
+            var scopeList = string.Join(' ', scopes);
+            Logger.InsufficientScope(selected ?? "unknown", match == ScopeMatch.All ? "all" : "any", scopeList);
+            var challenge = selected is null ? null : Options.FindCredentialScheme(selected)?.InsufficientScopeChallenge;
+            if (challenge is not null && !Response.HasStarted)
+            {
+                Response.Headers.WWWAuthenticate =
+                    $"{challenge} error=\"insufficient_scope\", error_description=\"The token lacks a required scope.\", scope=\"{scopeList}\"";
+            }
+
+            await LayeredProblemDetails.WriteAsync(
+                Context,
+                Options.ProblemTypeBaseUri,
+                StatusCodes.Status403Forbidden,
+                "insufficient_scope",
+                "Insufficient scope",
+                match == ScopeMatch.All
+                    ? $"This endpoint requires all of the scopes: {scopeList}."
+                    : $"This endpoint requires one of the scopes: {scopeList}.",
+                requiredScopes: scopes);
+            return;
+        }
+
+        await LayeredProblemDetails.WriteAsync(
+            Context,
+            Options.ProblemTypeBaseUri,
+            StatusCodes.Status403Forbidden,
+            tenantMismatch ? "tenant_mismatch" : "forbidden",
+            "Forbidden",
+            tenantMismatch
+                ? "The caller does not belong to the tenant named in the request."
+                : "The caller is not allowed to use this endpoint.");
+    }
+
+    private LayeredAuthenticationFeature Select()
+    {
+        string? first = null;
+        List<string>? presented = null;
+        foreach (var scheme in Options.CredentialSchemes)
+        {
+            if (!scheme.HasCredential(Context))
+            {
+                continue;
+            }
+
+            if (first is null)
+            {
+                first = scheme.Name;
+            }
+            else
+            {
+                (presented ??= [first]).Add(scheme.Name);
+            }
+        }
+
+        if (first is null)
+        {
+            return Empty;
+        }
+
+        if (presented is not null)
+        {
+            return new LayeredAuthenticationFeature { PresentedSchemes = presented };
+        }
+
+        var allowed = AllowedSchemes();
+        return new LayeredAuthenticationFeature
+        {
+            SelectedScheme = first,
+            PresentedSchemes = [first],
+            SchemeNotAllowed = allowed is not null && !allowed.Contains(first, StringComparer.Ordinal),
+        };
+    }
+
+    private static readonly LayeredAuthenticationFeature Empty = new();
+
+    private IReadOnlyList<string>? AllowedSchemes() =>
+        Context.GetEndpoint()?.Metadata.GetMetadata<IAllowedSchemesMetadata>()?.Schemes;
+
+    private List<string> AcceptedSchemes()
+    {
+        var allowed = AllowedSchemes();
+        var accepted = new List<string>(Options.CredentialSchemes.Count);
+        foreach (var scheme in Options.CredentialSchemes)
+        {
+            if (allowed is null || allowed.Contains(scheme.Name, StringComparer.Ordinal))
+            {
+                accepted.Add(scheme.Name);
+            }
+        }
+
+        return accepted;
+    }
+
+    private bool IsBearer(string scheme) =>
+        string.Equals(Options.FindCredentialScheme(scheme)?.InsufficientScopeChallenge, "Bearer", StringComparison.Ordinal);
+
+    private static void MarkScheme(ClaimsPrincipal? principal, string scheme)
+    {
+        if (principal?.Identity is ClaimsIdentity identity && !identity.HasClaim(c => c.Type == LayeredClaimTypes.Scheme))
+        {
+            identity.AddClaim(new Claim(LayeredClaimTypes.Scheme, scheme));
+        }
+    }
+}
