@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using AuthPatterns;
+
+namespace LayeredApi;
+
+/// <summary>
+/// The decision matrix as an app: each endpoint accepts the schemes that fit its callers. Each scheme's sample setup
+/// lives in its own file beside this one.
+/// </summary>
+public static class SampleHost
+{
+    /// <summary>Builds the sample app, configured from appsettings.json, the environment and the command line.</summary>
+    /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--environment</c>, <c>--LayeredAuth:...</c>).</param>
+    /// <returns>The app, endpoints mapped, not started.</returns>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        // One call, three schemes; each scheme reads its own sub-section of "LayeredAuth" (see README.md).
+        var layered = builder.Services.AddLayeredAuth(builder.Configuration.GetSection("LayeredAuth"));
+        _ = layered;
+
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        MapEndpoints(app);
+        return app;
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Ok(new { status = "healthy" })).AllowAnonymous();
+        app.MapGet("/ping", () => "pong").AllowAnonymous();
+
+        // The same answer as /ping behind authentication: the pair measures what authentication costs.
+        app.MapGet("/api/ping", () => "pong").RequireAuthorization();
+
+        app.MapGet("/api/profile", (ClaimsPrincipal user) => Results.Ok(Profile.Of(user)))
+            .RequireScope("profile:read");
+
+        app.MapPost("/webhooks/events", (ClaimsPrincipal user) => Results.Accepted(value: new { received = true, keyId = user.FindFirstValue(LayeredClaimTypes.KeyId) }))
+            .RequireScope("events:write")
+            .AllowSchemes(LayeredAuthSchemes.ApiKey);
+
+        app.MapGet("/internal/reports", (ClaimsPrincipal user) => Results.Ok(new { reports = new[] { "daily", "weekly" }, caller = user.FindFirstValue(LayeredClaimTypes.Subject) }))
+            .RequireScope("reports:read")
+            .AllowSchemes(LayeredAuthSchemes.Bearer);
+
+        app.MapGet("/app/dashboard", (ClaimsPrincipal user) => Results.Ok(new { welcome = user.FindFirstValue(LayeredClaimTypes.Name) ?? user.FindFirstValue(LayeredClaimTypes.Subject) }))
+            .RequireAuthorization()
+            .AllowSchemes(LayeredAuthSchemes.ForwardAuth);
+
+        app.MapGet("/tenants/{tenantId}/invoices", (string tenantId) => Results.Ok(new { tenant = tenantId, invoices = Array.Empty<object>() }))
+            .RequireScope("invoices:read")
+            .RequireTenant("tenantId");
+    }
+
+    private sealed record Profile(string? Subject, string? Scheme, IReadOnlyList<string> Scopes)
+    {
+        public static Profile Of(ClaimsPrincipal user) => new(
+            user.FindFirstValue(LayeredClaimTypes.Subject),
+            user.FindFirstValue(LayeredClaimTypes.Scheme),
+            user.FindAll(LayeredClaimTypes.Scope).Select(c => c.Value).ToArray());
+    }
+}

@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace AuthPatterns.Tool;
+
+internal static class Program
+{
+    public static Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("AuthPatterns: manage API keys, signing keys and development tokens.");
+
+        // Each command family lives in its own file and adds itself here.
+        return root.Parse(args).InvokeAsync();
+    }
+}
