@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -75,7 +75,7 @@ public static class LayeredAuthServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ScopeAuthorizationHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, TenantAuthorizationHandler>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LayeredAuthStartupValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, LayeredAuthStartupValidator>());
         ReplaceDefault<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider, ScopePolicyProvider>(services);
         ReplaceDefault<IAuthorizationMiddlewareResultHandler, AuthorizationMiddlewareResultHandler, LayeredAuthorizationResultHandler>(services);
 

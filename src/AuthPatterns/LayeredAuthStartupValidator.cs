@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,26 +15,28 @@ namespace AuthPatterns;
 /// Fails startup, naming the endpoint, when an endpoint's scope or tenant policy is malformed (an empty scope list
 /// never means "allow all"), and validates the layered options before the first request.
 /// </summary>
-internal sealed class LayeredAuthStartupValidator : IHostedService
+/// <remarks>
+/// A startup filter rather than a hosted service: endpoints are known only once the pipeline is built, which happens
+/// when the server starts, after hosted services have started.
+/// </remarks>
+internal sealed class LayeredAuthStartupValidator : IStartupFilter
 {
-    private readonly IServiceProvider _services;
-    private readonly ILogger<LayeredAuthStartupValidator> _logger;
-
-    public LayeredAuthStartupValidator(IServiceProvider services, ILogger<LayeredAuthStartupValidator> logger)
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
-        _services = services;
-        _logger = logger;
-    }
+        next(app);
+        Validate(app.ApplicationServices);
+    };
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    private static void Validate(IServiceProvider services)
     {
-        var options = _services.GetRequiredService<IOptionsMonitor<LayeredAuthOptions>>().Get(LayeredAuthSchemes.Layered);
+        var options = services.GetRequiredService<IOptionsMonitor<LayeredAuthOptions>>().Get(LayeredAuthSchemes.Layered);
         options.Validate();
 
-        var endpoints = _services.GetService<EndpointDataSource>();
+        var logger = services.GetRequiredService<ILogger<LayeredAuthStartupValidator>>();
+        var endpoints = services.GetService<EndpointDataSource>();
         if (endpoints is null)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         foreach (var endpoint in endpoints.Endpoints)
@@ -66,13 +69,9 @@ internal sealed class LayeredAuthStartupValidator : IHostedService
             {
                 if (options.FindCredentialScheme(scheme) is null)
                 {
-                    _logger.UnknownAllowedScheme(name, scheme);
+                    logger.UnknownAllowedScheme(name, scheme);
                 }
             }
         }
-
-        return Task.CompletedTask;
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
