@@ -74,6 +74,7 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
             authenticated = context.User.Identity?.IsAuthenticated ?? false,
         }));
         app.MapGet("/ping", () => "pong");
+        app.MapFallback("{**path}", () => "fallback").RequireAuthorization().AllowSchemes(LayeredAuthSchemes.ForwardAuth);
         app.MapForwardAuthSignOut("/signout");
 
         await app.StartAsync();
@@ -87,7 +88,8 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
         string? accept = null,
         params (string Name, string Value)[] headers)
     {
-        var request = new HttpRequestMessage(method, path);
+        // Concatenated rather than resolved against the base address, so "//evil.com/x" stays a path.
+        var request = new HttpRequestMessage(method, new Uri("https://app.example.com" + path));
         if (cookie is not null)
         {
             request.Headers.Add("Cookie", cookie);
