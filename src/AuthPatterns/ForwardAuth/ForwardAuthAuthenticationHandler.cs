@@ -154,7 +154,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
 
     private async Task<AuthenticateResult> AuthenticateWithPortalAsync()
     {
-        var cookies = ForwardAuthCredential.ReadPortalCookies(Request, Options.CookieName!);
+        var cookies = Options.VerifyUrl is null ? null : ForwardAuthCredential.ReadPortalCookies(Request, Options.CookieName!);
         if (cookies is null)
         {
             return AuthenticateResult.NoResult();

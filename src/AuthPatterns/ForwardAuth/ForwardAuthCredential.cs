@@ -24,7 +24,8 @@ internal static class ForwardAuthCredential
                 && IsTrustedProxy(context.Connection.RemoteIpAddress, options);
         }
 
-        return cookies.ContainsKey(options.CookieName!) || cookies.ContainsKey(options.CookieName + "_0");
+        return options.VerifyUrl is not null
+            && (cookies.ContainsKey(options.CookieName!) || cookies.ContainsKey(options.CookieName + "_0"));
     }
 
     public static bool IsTrustedProxy(IPAddress? address, ForwardAuthOptions options)

@@ -26,7 +26,8 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
 
     /// <summary>
     /// The portal's verify endpoint, for example <c>https://auth.example.com/api/authz/forward-auth</c> (Authelia) or
-    /// <c>https://oauth2-proxy.example.com/oauth2/auth</c>. Required in <see cref="ForwardAuthMode.Verify"/> mode.
+    /// <c>https://oauth2-proxy.example.com/oauth2/auth</c>. Required in <see cref="ForwardAuthMode.Verify"/> mode, unless
+    /// only the token cookie (<see cref="TokenCookieName"/>) is used.
     /// </summary>
     public Uri? VerifyUrl { get; set; }
 
@@ -210,12 +211,16 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
         switch (Mode)
         {
             case ForwardAuthMode.Verify:
-                if (VerifyUrl is null)
+                if (VerifyUrl is null && TokenCookieName is null)
                 {
                     throw Invalid(nameof(VerifyUrl), "is required when Mode is Verify (for example https://auth.example.com/api/authz/forward-auth).");
                 }
 
-                RequireHttpUrl(VerifyUrl, nameof(VerifyUrl));
+                if (VerifyUrl is not null)
+                {
+                    RequireHttpUrl(VerifyUrl, nameof(VerifyUrl));
+                }
+
                 break;
             case ForwardAuthMode.TrustedHeaders:
                 if (TrustedProxies.Count == 0)
