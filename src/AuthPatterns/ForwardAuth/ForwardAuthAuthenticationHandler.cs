@@ -133,7 +133,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         await HandleAuthenticateOnceSafeAsync();
 
         // Only "who are you?" sends a browser to the portal; a denied, unverifiable or forged request would loop.
-        if (_failure is null or ForwardAuthFailure.NotSignedIn && IsBrowserNavigation(Request))
+        if ((_failure is null or ForwardAuthFailure.NotSignedIn) && IsBrowserNavigation(Request))
         {
             if (ForwardAuthReturnUrl.TryBuildLoginRedirect(Request, Options, out var location, out var refusedHost))
             {
@@ -163,6 +163,13 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         if (!ForwardAuthCsrf.IsSatisfied(Request, Options))
         {
             return await CsrfRefusedAsync();
+        }
+
+        if (Options.AllowedHosts.Count > 0 && !ForwardAuthReturnUrl.IsAllowedHost(Request.Host.Host, Options.AllowedHosts))
+        {
+            // The portal's rules are per host: never let a client's Host header choose which rules vouch for it.
+            Logger.HostNotAllowed(Request.Host.Value ?? string.Empty);
+            return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
         }
 
         var original = new ForwardedRequest(

@@ -11,7 +11,8 @@ internal sealed record ForwardAuthIdentity(string User, string? Name, string? Em
     public static ForwardAuthIdentity? From(Func<string, string?> header, ForwardAuthOptions options)
     {
         var user = header(options.UserHeader!)?.Trim();
-        if (string.IsNullOrEmpty(user) || user.Length > MaxValueLength)
+        // A comma means the header came twice (or a list was sent): no single user to vouch for.
+        if (string.IsNullOrEmpty(user) || user.Length > MaxValueLength || user.Contains(',', StringComparison.Ordinal))
         {
             return null;
         }

@@ -59,11 +59,12 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
     public string ReturnUrlParameter { get; set; } = ForwardAuthDefaults.ReturnUrlParameter;
 
     /// <summary>
-    /// The hosts a return URL (<c>rd</c>) may point to, for example <c>app.example.com</c> or <c>*.example.com</c>
-    /// (subdomains only). A request whose host is not listed is never redirected; it gets 401. Required with
-    /// <see cref="PortalUrl"/>.
+    /// The hosts this service is reached at, for example <c>app.example.com</c> or <c>*.example.com</c> (subdomains
+    /// only). A return URL (<c>rd</c>) may only point to them: a request whose <c>Host</c> is not listed is never
+    /// redirected, it gets 401. When set, the portal is also asked only about requests for these hosts, since its
+    /// access rules are per host and the <c>Host</c> header is the client's. Required with <see cref="PortalUrl"/>.
     /// </summary>
-    public IList<string> AllowedRedirectHosts { get; } = [];
+    public IList<string> AllowedHosts { get; } = [];
 
     /// <summary>
     /// The networks (CIDR, for example <c>10.0.0.0/8</c> or <c>172.18.0.2/32</c>) whose connections may carry identity
@@ -249,9 +250,9 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
         if (PortalUrl is not null)
         {
             RequireHttpUrl(PortalUrl, nameof(PortalUrl));
-            if (AllowedRedirectHosts.Count == 0)
+            if (AllowedHosts.Count == 0)
             {
-                throw Invalid(nameof(AllowedRedirectHosts), "must list the hosts a return URL may point to (for example app.example.com) when PortalUrl is set.");
+                throw Invalid(nameof(AllowedHosts), "must list the hosts a return URL may point to (for example app.example.com) when PortalUrl is set.");
             }
         }
 
@@ -260,11 +261,11 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
             RequireHttpUrl(LogoutUrl, nameof(LogoutUrl));
         }
 
-        foreach (var host in AllowedRedirectHosts)
+        foreach (var host in AllowedHosts)
         {
             if (!ForwardAuthReturnUrl.IsValidHostPattern(host))
             {
-                throw Invalid(nameof(AllowedRedirectHosts), $"entry '{host}' is not a host name or a '*.domain' pattern.");
+                throw Invalid(nameof(AllowedHosts), $"entry '{host}' is not a host name or a '*.domain' pattern.");
             }
         }
 

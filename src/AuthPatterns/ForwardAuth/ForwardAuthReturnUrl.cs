@@ -6,7 +6,7 @@ namespace AuthPatterns.ForwardAuth;
 /// <summary>
 /// Builds the portal redirect with <c>rd=&lt;original URL&gt;</c>. The return URL is built from the request itself
 /// (scheme, host, path, query; never <c>X-Forwarded-Host</c> or a query parameter) and accepted only when its host is in
-/// <see cref="ForwardAuthOptions.AllowedRedirectHosts"/>, so the portal can never be turned into an open redirect.
+/// <see cref="ForwardAuthOptions.AllowedHosts"/>, so the portal can never be turned into an open redirect.
 /// </summary>
 internal static class ForwardAuthReturnUrl
 {
@@ -42,7 +42,7 @@ internal static class ForwardAuthReturnUrl
         }
 
         var host = request.Host;
-        if (!host.HasValue || !IsAllowedHost(host.Host, options.AllowedRedirectHosts))
+        if (!host.HasValue || !IsAllowedHost(host.Host, options.AllowedHosts))
         {
             refusedHost = host.Value ?? string.Empty;
             return false;
@@ -64,7 +64,7 @@ internal static class ForwardAuthReturnUrl
         if (!Uri.TryCreate(candidate, UriKind.Absolute, out var parsed)
             || (parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != Uri.UriSchemeHttp)
             || !string.IsNullOrEmpty(parsed.UserInfo)
-            || !IsAllowedHost(parsed.IdnHost, options.AllowedRedirectHosts))
+            || !IsAllowedHost(parsed.IdnHost, options.AllowedHosts))
         {
             refusedHost = host.Value;
             return false;

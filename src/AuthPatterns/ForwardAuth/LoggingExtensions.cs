@@ -38,7 +38,7 @@ internal static partial class ForwardAuthLoggingExtensions
     [LoggerMessage(4010, LogLevel.Debug, "Redirecting the browser to the portal's login page.", EventName = "RedirectToPortal")]
     public static partial void RedirectToPortal(this ILogger logger);
 
-    [LoggerMessage(4011, LogLevel.Warning, "Not redirecting to the portal: the request's host {Host} is not in AllowedRedirectHosts.", EventName = "RedirectHostNotAllowed")]
+    [LoggerMessage(4011, LogLevel.Warning, "Not redirecting to the portal: the request's host {Host} is not in AllowedHosts.", EventName = "RedirectHostNotAllowed")]
     public static partial void RedirectHostNotAllowed(this ILogger logger, string host);
 
     [LoggerMessage(4012, LogLevel.Error, "The token cookie cannot be validated: the scheme {Scheme} is not registered.", EventName = "TokenCookieSchemeMissing")]
@@ -49,4 +49,7 @@ internal static partial class ForwardAuthLoggingExtensions
 
     [LoggerMessage(4014, LogLevel.Warning, "Ignored the identity headers of a trusted proxy: {Header} is empty or too long.", EventName = "MalformedIdentityHeader")]
     public static partial void MalformedIdentityHeader(this ILogger logger, string header);
+
+    [LoggerMessage(4015, LogLevel.Warning, "Not asking the portal: the request's host {Host} is not in AllowedHosts.", EventName = "HostNotAllowed")]
+    public static partial void HostNotAllowed(this ILogger logger, string host);
 }

@@ -17,7 +17,7 @@ public sealed class CsrfTests : IAsyncLifetime
         _app = await ForwardAuthTestApp.StartAsync(o =>
         {
             o.UseAuthelia(_portal.BaseUrl);
-            o.AllowedRedirectHosts.Add("app.example.com");
+            o.AllowedHosts.Add("app.example.com");
             o.AllowedOrigins.Add("https://admin.example.com");
             o.MapGroup("admins", "orders:write");
         });

@@ -26,7 +26,7 @@ public sealed class ForwardAuthSampleTests : IAsyncLifetime
             "--LayeredAuth:ForwardAuth:Preset=OAuth2Proxy",
             $"--LayeredAuth:ForwardAuth:VerifyUrl={_portal.OAuth2ProxyVerifyUrl}",
             $"--LayeredAuth:ForwardAuth:PortalUrl={_portal.BaseUrl}oauth2/start",
-            "--LayeredAuth:ForwardAuth:AllowedRedirectHosts:0=127.0.0.1",
+            "--LayeredAuth:ForwardAuth:AllowedHosts:0=127.0.0.1",
             "--LayeredAuth:ForwardAuth:GroupScopes:staff=profile:read orders:read",
         ]);
         await _app.StartAsync();

@@ -16,7 +16,7 @@ public sealed class LogSafetyTests
         await using var app = await ForwardAuthTestApp.StartAsync(o =>
         {
             o.UseAuthelia(portal.BaseUrl);
-            o.AllowedRedirectHosts.Add("app.example.com");
+            o.AllowedHosts.Add("app.example.com");
             o.MapGroup("admins", "orders:write");
         });
 

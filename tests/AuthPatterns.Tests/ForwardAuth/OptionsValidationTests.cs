@@ -57,7 +57,7 @@ public sealed class OptionsValidationTests
     [InlineData("MaxConcurrentVerifications")]
     [InlineData("GroupScopes:admins")]
     [InlineData("TokenCookieName")]
-    [InlineData("AllowedRedirectHosts")]
+    [InlineData("AllowedHosts")]
     [InlineData("CookieName")]
     public void Each_mistake_names_its_option(string option)
     {
@@ -70,7 +70,7 @@ public sealed class OptionsValidationTests
             "MaxConcurrentVerifications" => o => o.MaxConcurrentVerifications = 0,
             "GroupScopes:admins" => o => o.GroupScopes["admins"] = "orders:\"write",
             "TokenCookieName" => o => o.TokenCookieName = "access_token",
-            "AllowedRedirectHosts" => o => o.PortalUrl = new Uri("https://auth.example.com/"),
+            "AllowedHosts" => o => o.PortalUrl = new Uri("https://auth.example.com/"),
             "CookieName" => o => o.CookieName = "a b",
             _ => throw new ArgumentOutOfRangeException(nameof(option)),
         };

@@ -9,8 +9,8 @@ public sealed class ReturnUrlTests
     private static ForwardAuthOptions Options()
     {
         var options = new ForwardAuthOptions { PortalUrl = new Uri("https://auth.example.com/") };
-        options.AllowedRedirectHosts.Add("app.example.com");
-        options.AllowedRedirectHosts.Add("*.apps.example.com");
+        options.AllowedHosts.Add("app.example.com");
+        options.AllowedHosts.Add("*.apps.example.com");
         return options;
     }
 
@@ -37,7 +37,7 @@ public sealed class ReturnUrlTests
     {
         Assert.True(ForwardAuthReturnUrl.TryBuildReturnUrl(Request(host, path, query), Options(), out var url, out _));
         Assert.Equal(expected, url);
-        Assert.True(ForwardAuthReturnUrl.IsAllowedHost(new Uri(url).Host, Options().AllowedRedirectHosts));
+        Assert.True(ForwardAuthReturnUrl.IsAllowedHost(new Uri(url).Host, Options().AllowedHosts));
     }
 
     [Theory]
@@ -82,7 +82,7 @@ public sealed class ReturnUrlTests
         await using var app = await ForwardAuthTestApp.StartAsync(o =>
         {
             o.UseAuthelia(portal.BaseUrl);
-            o.AllowedRedirectHosts.Add("app.example.com");
+            o.AllowedHosts.Add("app.example.com");
         });
         var headers = new List<(string, string)>();
         if (host is not null)

@@ -67,6 +67,16 @@ public sealed class TrustedHeadersTests
     }
 
     [Fact]
+    public async Task Two_user_headers_are_no_identity()
+    {
+        await using var app = await Start();
+
+        var response = await app.GetAsync("/app/dashboard", headers: [.. Identity("10.0.0.2"), ("Remote-User", "admin")]);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Unsafe_request_from_a_trusted_proxy_still_needs_the_CSRF_defence()
     {
         await using var app = await Start();

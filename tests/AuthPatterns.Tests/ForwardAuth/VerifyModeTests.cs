@@ -25,7 +25,7 @@ public sealed class VerifyModeTests : IAsyncLifetime
         ForwardAuthTestApp.StartAsync(o =>
         {
             o.UseAuthelia(_portal.BaseUrl);
-            o.AllowedRedirectHosts.Add("app.example.com");
+            o.AllowedHosts.Add("app.example.com");
             o.MapGroup("admins", "orders:read", "orders:write");
             o.MapUser("alice", "profile:read");
             more?.Invoke(o);
@@ -36,7 +36,7 @@ public sealed class VerifyModeTests : IAsyncLifetime
         {
             o.VerifyUrl = new Uri(_portal.OAuth2ProxyVerifyUrl + "?allowed_groups=staff");
             o.UseOAuth2Proxy(_portal.BaseUrl);
-            o.AllowedRedirectHosts.Add("app.example.com");
+            o.AllowedHosts.Add("app.example.com");
             o.MapGroup("staff", "orders:read");
             more?.Invoke(o);
         });
@@ -136,6 +136,18 @@ public sealed class VerifyModeTests : IAsyncLifetime
         Assert.Equal("ForwardAuth realm=\"portal\"", Assert.Single(response.Headers.WwwAuthenticate).ToString());
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Null(response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task Valid_cookie_for_a_host_not_allowed_is_never_verified()
+    {
+        await using var app = await Authelia();
+
+        var response = await app.GetAsync("/app/dashboard", AliceCookie, headers: ("X-Test-Host", "public.example.com"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(0, _portal.Calls);
+        Assert.True(app.Logs.Any(4015));
     }
 
     [Fact]
