@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using AuthPatterns.Diagnostics;
 using AuthPatterns.ForwardAuth;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace AuthPatterns.Tests.ForwardAuth;
 
@@ -176,6 +178,7 @@ public sealed class VerifyModeTests : IAsyncLifetime
     [Fact]
     public async Task Portal_down_fails_closed_with_503_and_Retry_After()
     {
+        using var verifications = new MetricCollector<long>(LayeredAuthTelemetry.Meter, "authpatterns.forward_auth.verifications");
         var closedPort = ClosedPort();
         await using var app = await ForwardAuthTestApp.StartAsync(o =>
         {
@@ -189,6 +192,7 @@ public sealed class VerifyModeTests : IAsyncLifetime
         Assert.Equal("7", response.Headers.GetValues("Retry-After").Single());
         Assert.Equal("portal_unavailable", (await Json(response)).GetProperty("error").GetString());
         Assert.True(app.Logs.Any(4004), "the log says the portal could not be reached");
+        Assert.Contains(verifications.GetMeasurementSnapshot(), m => m.Tags.TryGetValue("outcome", out var outcome) && "unreachable".Equals(outcome));
 
         // An anonymous endpoint still works, as anonymous.
         var echo = await app.GetAsync("/public/echo", AliceCookie);
