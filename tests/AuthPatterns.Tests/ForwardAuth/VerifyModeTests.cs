@@ -77,6 +77,34 @@ public sealed class VerifyModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Validated_event_runs_per_request_and_can_add_scopes_or_reject()
+    {
+        var seen = 0;
+        await using var app = await Authelia(o => o.Events.OnValidated = context =>
+        {
+            seen++;
+            if (context.User == "alice" && seen > 2)
+            {
+                context.Fail("suspended");
+                return Task.CompletedTask;
+            }
+
+            ((System.Security.Claims.ClaimsIdentity)context.Principal!.Identity!).AddClaim(new System.Security.Claims.Claim(LayeredClaimTypes.Scope, "extra:read"));
+            return Task.CompletedTask;
+        });
+
+        for (var i = 0; i < 2; i++)
+        {
+            var body = await Json(await app.GetAsync("/app/dashboard", AliceCookie));
+            Assert.Equal(["orders:read", "orders:write", "profile:read", "extra:read"], Strings(body, "scopes"));
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
+        Assert.Equal(3, seen);
+        Assert.Equal(1, _portal.Calls);
+    }
+
+    [Fact]
     public async Task OAuth2Proxy_session_signs_the_user_in_including_a_split_cookie()
     {
         await using var app = await OAuth2Proxy();
