@@ -71,6 +71,7 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
         app.MapGet("/public/echo", (HttpContext context) => Results.Ok(new
         {
             remoteUser = context.Request.Headers["Remote-User"].ToString(),
+            authorization = context.Request.Headers.Authorization.ToString(),
             authenticated = context.User.Identity?.IsAuthenticated ?? false,
         }));
         app.MapGet("/ping", () => "pong");

@@ -55,6 +55,18 @@ public sealed class TokenCookieTests
     }
 
     [Fact]
+    public async Task Request_headers_are_restored_after_the_bearer_scheme_has_seen_the_token()
+    {
+        await using var app = await Start();
+
+        var response = await app.GetAsync("/public/echo", $"__Host-access_token={Token()}");
+
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(body.GetProperty("authenticated").GetBoolean());
+        Assert.Equal(string.Empty, body.GetProperty("authorization").GetString());
+    }
+
+    [Fact]
     public async Task Expired_forged_or_malformed_tokens_are_refused()
     {
         await using var app = await Start();
