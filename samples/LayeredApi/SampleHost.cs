@@ -19,6 +19,7 @@ public static class SampleHost
         // One call, three schemes; each scheme reads its own sub-section of "LayeredAuth" (see README.md).
         var layered = builder.Services.AddLayeredAuth(builder.Configuration.GetSection("LayeredAuth"));
         _ = layered;
+        layered.AddForwardAuthSample(builder.Configuration);
 
         builder.Services.AddProblemDetails();
 
@@ -30,6 +31,7 @@ public static class SampleHost
         app.UseAuthorization();
 
         MapEndpoints(app);
+        app.MapForwardAuthSample();
         return app;
     }
 

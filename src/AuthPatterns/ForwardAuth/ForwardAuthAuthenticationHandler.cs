@@ -1,0 +1,396 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using AuthPatterns.Authorization;
+using AuthPatterns.Diagnostics;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace AuthPatterns.ForwardAuth;
+
+/// <summary>
+/// Authenticates people by the session of the forward-auth portal in front of the service: by asking the portal
+/// (verify mode), by the identity headers of a trusted proxy (trusted-headers mode), or by an access token in a
+/// <c>__Host-</c> cookie (token-cookie variant).
+/// </summary>
+/// <remarks>
+/// The handler is also an <see cref="IAuthenticationRequestHandler"/>, run by <c>UseAuthentication()</c> before any
+/// endpoint: it strips identity headers sent by untrusted addresses, and on an endpoint that requires authentication it
+/// answers the outcomes that are not "who are you?" itself: 403 for a missing CSRF defence or a portal denial, 503 with
+/// <c>Retry-After</c> when the portal cannot be asked. Those answers never reach the challenge, which only speaks 401
+/// (and redirects browsers to the portal).
+/// </remarks>
+internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<ForwardAuthOptions>, IAuthenticationRequestHandler
+{
+    private const int MaxTokenLength = 16 * 1024;
+
+    private static readonly AuthenticateResult NotSignedInResult = AuthenticateResult.Fail("The portal does not know the session.");
+    private static readonly AuthenticateResult ForbiddenResult = AuthenticateResult.Fail("The portal denied access to this request.");
+    private static readonly AuthenticateResult UnavailableResult = AuthenticateResult.Fail("The portal could not verify the session.");
+    private static readonly AuthenticateResult OverloadedResult = AuthenticateResult.Fail("Too many sessions are being verified; the request was shed.");
+    private static readonly AuthenticateResult CsrfResult = AuthenticateResult.Fail("An unsafe cookie-authenticated request carried no CSRF defence.");
+
+    private readonly ForwardAuthSessionVerifier _verifier;
+    private readonly IOptionsMonitor<LayeredAuthOptions> _layeredOptions;
+    private readonly IOptions<AuthorizationOptions> _authorizationOptions;
+    private ForwardAuthFailure? _failure;
+
+    public ForwardAuthAuthenticationHandler(
+        IOptionsMonitor<ForwardAuthOptions> options,
+        ILoggerFactory logger,
+        UrlEncoder encoder,
+        ForwardAuthSessionVerifier verifier,
+        IOptionsMonitor<LayeredAuthOptions> layeredOptions,
+        IOptions<AuthorizationOptions> authorizationOptions)
+        : base(options, logger, encoder)
+    {
+        _verifier = verifier;
+        _layeredOptions = layeredOptions;
+        _authorizationOptions = authorizationOptions;
+    }
+
+    private new ForwardAuthEvents Events
+    {
+        get => (ForwardAuthEvents)base.Events!;
+        set => base.Events = value;
+    }
+
+    public async Task<bool> HandleRequestAsync()
+    {
+        if (Options.Mode == ForwardAuthMode.TrustedHeaders)
+        {
+            IgnoreUntrustedIdentityHeaders();
+        }
+
+        if (!ForwardAuthCredential.IsPresent(Context, Options) || !EndpointNeedsThisScheme())
+        {
+            return false;
+        }
+
+        await HandleAuthenticateOnceSafeAsync();
+        var problemBase = _layeredOptions.Get(LayeredAuthSchemes.Layered).ProblemTypeBaseUri;
+        switch (_failure)
+        {
+            case ForwardAuthFailure.CsrfRequired:
+                await LayeredProblemDetails.WriteAsync(
+                    Context,
+                    problemBase,
+                    StatusCodes.Status403Forbidden,
+                    "csrf_required",
+                    "CSRF defence required",
+                    $"Requests that change state and are authenticated by the session cookie must send the header '{Options.CsrfHeaderName}: {Options.CsrfHeaderValue}' or come from the same origin.");
+                return true;
+            case ForwardAuthFailure.Forbidden:
+                await LayeredProblemDetails.WriteAsync(
+                    Context,
+                    problemBase,
+                    StatusCodes.Status403Forbidden,
+                    "forbidden",
+                    "Forbidden",
+                    "The sign-in portal does not allow this user to use this resource.");
+                return true;
+            case ForwardAuthFailure.PortalUnavailable or ForwardAuthFailure.Overloaded:
+                Response.Headers.RetryAfter = ((int)Math.Ceiling(Options.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await LayeredProblemDetails.WriteAsync(
+                    Context,
+                    problemBase,
+                    StatusCodes.Status503ServiceUnavailable,
+                    "portal_unavailable",
+                    "Sign-in portal unavailable",
+                    "The sign-in portal could not confirm the session. Try again shortly.");
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new ForwardAuthEvents());
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        _failure = null;
+
+        if (Options.TokenCookieName is { } tokenCookie
+            && Request.Cookies.TryGetValue(tokenCookie, out var token)
+            && !string.IsNullOrEmpty(token))
+        {
+            return ForwardAuthCsrf.IsSatisfied(Request, Options)
+                ? await AuthenticateTokenCookieAsync(token)
+                : await CsrfRefusedAsync();
+        }
+
+        return Options.Mode == ForwardAuthMode.TrustedHeaders
+            ? await AuthenticateFromTrustedHeadersAsync()
+            : await AuthenticateWithPortalAsync();
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        await HandleAuthenticateOnceSafeAsync();
+
+        // Only "who are you?" sends a browser to the portal; a denied, unverifiable or forged request would loop.
+        if ((_failure is null or ForwardAuthFailure.NotSignedIn) && IsBrowserNavigation(Request))
+        {
+            if (ForwardAuthReturnUrl.TryBuildLoginRedirect(Request, Options, out var location, out var refusedHost))
+            {
+                Logger.RedirectToPortal();
+                await Events.RedirectToPortal(new RedirectContext<ForwardAuthOptions>(Context, Scheme, Options, properties, location));
+                return;
+            }
+
+            if (refusedHost is not null)
+            {
+                Logger.RedirectHostNotAllowed(refusedHost);
+            }
+        }
+
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.Append(HeaderNames.WWWAuthenticate, $"ForwardAuth realm=\"{Options.Realm}\"");
+    }
+
+    private async Task<AuthenticateResult> AuthenticateWithPortalAsync()
+    {
+        var cookies = Options.VerifyUrl is null ? null : ForwardAuthCredential.ReadPortalCookies(Request, Options.CookieName!);
+        if (cookies is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!ForwardAuthCsrf.IsSatisfied(Request, Options))
+        {
+            return await CsrfRefusedAsync();
+        }
+
+        if (Options.AllowedHosts.Count > 0 && !ForwardAuthReturnUrl.IsAllowedHost(Request.Host.Host, Options.AllowedHosts))
+        {
+            // The portal's rules are per host: never let a client's Host header choose which rules vouch for it.
+            Logger.HostNotAllowed(Request.Host.Value ?? string.Empty);
+            return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
+        }
+
+        var original = new ForwardedRequest(
+            Request.Method,
+            Request.Scheme,
+            Request.Host.Value ?? string.Empty,
+            (Request.PathBase + Request.Path).ToUriComponent() + Request.QueryString.ToUriComponent(),
+            Context.Connection.RemoteIpAddress?.ToString());
+
+        var (result, fromCache) = await _verifier.VerifyAsync(Scheme.Name, Options, cookies, original, Context.RequestAborted);
+        return result.Status switch
+        {
+            ForwardAuthVerifyStatus.SignedIn => await SucceedAsync(result.Identity!, fromCache ? "answer cache" : "portal"),
+            ForwardAuthVerifyStatus.NotSignedIn => await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult),
+            ForwardAuthVerifyStatus.Forbidden => await FailAsync(ForwardAuthFailure.Forbidden, ForbiddenResult),
+            ForwardAuthVerifyStatus.Overloaded => await FailAsync(ForwardAuthFailure.Overloaded, OverloadedResult),
+            _ => await FailAsync(ForwardAuthFailure.PortalUnavailable, UnavailableResult),
+        };
+    }
+
+    private async Task<AuthenticateResult> AuthenticateFromTrustedHeadersAsync()
+    {
+        if (!Request.Headers.ContainsKey(Options.UserHeader!))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!ForwardAuthCredential.IsTrustedProxy(Context.Connection.RemoteIpAddress, Options))
+        {
+            // Normally already stripped by HandleRequestAsync; reached when authentication runs outside the middleware.
+            IgnoreUntrustedIdentityHeaders();
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!ForwardAuthCsrf.IsSatisfied(Request, Options))
+        {
+            return await CsrfRefusedAsync();
+        }
+
+        var identity = ForwardAuthIdentity.From(name => Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null, Options);
+        if (identity is null)
+        {
+            Logger.MalformedIdentityHeader(Options.UserHeader!);
+            return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
+        }
+
+        return await SucceedAsync(identity, "trusted proxy headers");
+    }
+
+    // The seam to the bearer scheme: the token is shown to it as "Authorization: Bearer <token>" for the duration of
+    // one AuthenticateAsync call, so whatever validates bearer tokens here (keys, issuer, audience, lifetime, events)
+    // validates the cookie's token too, and this scheme depends on no JWT code.
+    private async Task<AuthenticateResult> AuthenticateTokenCookieAsync(string token)
+    {
+        if (token.Length > MaxTokenLength || !IsTokenText(token))
+        {
+            return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
+        }
+
+        var validationScheme = Options.TokenCookieValidationScheme;
+        var original = Request.Headers.Authorization;
+        AuthenticateResult validated;
+        try
+        {
+            Request.Headers.Authorization = "Bearer " + token;
+            validated = await Context.AuthenticateAsync(validationScheme);
+        }
+        catch (InvalidOperationException)
+        {
+            Logger.TokenCookieSchemeMissing(validationScheme);
+            return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
+        }
+        finally
+        {
+            Request.Headers.Authorization = original;
+        }
+
+        if (!validated.Succeeded || validated.Principal is null)
+        {
+            Logger.TokenCookieRefused(validationScheme);
+            return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
+        }
+
+        var identity = new ClaimsIdentity(Scheme.Name, LayeredClaimTypes.Subject, LayeredClaimTypes.Group);
+        foreach (var claim in validated.Principal.Claims)
+        {
+            if (!string.Equals(claim.Type, LayeredClaimTypes.Scheme, StringComparison.Ordinal))
+            {
+                identity.AddClaim(new Claim(claim.Type, claim.Value, claim.ValueType, claim.Issuer, claim.OriginalIssuer));
+            }
+        }
+
+        ScopeClaimNormalizer.Normalize(identity);
+        var user = identity.FindFirst(LayeredClaimTypes.Subject)?.Value ?? string.Empty;
+        var groups = identity.FindAll(LayeredClaimTypes.Group).Select(c => c.Value).ToArray();
+        return await ValidatedAsync(new ClaimsPrincipal(identity), user, groups, "token cookie");
+    }
+
+    private Task<AuthenticateResult> SucceedAsync(ForwardAuthIdentity identity, string source) =>
+        ValidatedAsync(identity.ToPrincipal(Scheme.Name, Options), identity.User, identity.Groups, source);
+
+    private async Task<AuthenticateResult> ValidatedAsync(ClaimsPrincipal principal, string user, IReadOnlyList<string> groups, string source)
+    {
+        var context = new ForwardAuthValidatedContext(Context, Scheme, Options, principal, user, groups);
+        await Events.Validated(context);
+        if (context.Result is not null)
+        {
+            LayeredAuthTelemetry.RecordOutcome(Scheme.Name, context.Result.Succeeded ? "success" : "rejected_by_event");
+            return context.Result;
+        }
+
+        if (context.Principal is null)
+        {
+            LayeredAuthTelemetry.RecordOutcome(Scheme.Name, "rejected_by_event");
+            return AuthenticateResult.Fail("The principal was removed by the Validated event.");
+        }
+
+        Logger.Authenticated(user, source);
+        LayeredAuthTelemetry.RecordOutcome(Scheme.Name, "success");
+        context.Success();
+        return context.Result!;
+    }
+
+    private async Task<AuthenticateResult> CsrfRefusedAsync()
+    {
+        Logger.CsrfRejected(Request.Method, Request.Path.Value ?? "/", Options.CsrfHeaderName);
+        ForwardAuthTelemetry.Refusal("csrf");
+        return await FailAsync(ForwardAuthFailure.CsrfRequired, CsrfResult);
+    }
+
+    private async Task<AuthenticateResult> FailAsync(ForwardAuthFailure failure, AuthenticateResult result)
+    {
+        _failure = failure;
+        LayeredAuthTelemetry.RecordOutcome(Scheme.Name, failure switch
+        {
+            ForwardAuthFailure.NotSignedIn => "not_signed_in",
+            ForwardAuthFailure.Forbidden => "forbidden",
+            ForwardAuthFailure.Overloaded => "overloaded",
+            ForwardAuthFailure.CsrfRequired => "csrf_required",
+            _ => "portal_unavailable",
+        });
+
+        var context = new ForwardAuthFailedContext(Context, Scheme, Options, failure);
+        await Events.AuthenticationFailed(context);
+        return context.Result ?? result;
+    }
+
+    private void IgnoreUntrustedIdentityHeaders()
+    {
+        var headers = Request.Headers;
+        if (!headers.ContainsKey(Options.UserHeader!) && !headers.ContainsKey(Options.GroupsHeader!)
+            && !headers.ContainsKey(Options.EmailHeader!) && !headers.ContainsKey(Options.NameHeader!))
+        {
+            return;
+        }
+
+        if (ForwardAuthCredential.IsTrustedProxy(Context.Connection.RemoteIpAddress, Options))
+        {
+            return;
+        }
+
+        Logger.UntrustedIdentityHeader(Options.UserHeader!, Context.Connection.RemoteIpAddress?.ToString() ?? "(unknown)");
+        ForwardAuthTelemetry.Refusal("untrusted_headers");
+
+        // Removed, not just skipped, so no later code can read a forged identity.
+        headers.Remove(Options.UserHeader!);
+        headers.Remove(Options.GroupsHeader!);
+        headers.Remove(Options.EmailHeader!);
+        headers.Remove(Options.NameHeader!);
+    }
+
+    // Whether this request's failures are answered here: the endpoint accepts this scheme and requires an
+    // authenticated caller, and the request carries no other credential (which the layered scheme refuses itself).
+    private bool EndpointNeedsThisScheme()
+    {
+        var endpoint = Context.GetEndpoint();
+        if (endpoint is null || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+        {
+            return false;
+        }
+
+        var allowed = endpoint.Metadata.GetMetadata<IAllowedSchemesMetadata>();
+        if (allowed is not null && !allowed.Schemes.Contains(Scheme.Name, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        var requiresAuthentication = endpoint.Metadata.GetMetadata<IAuthorizeData>() is not null
+            || endpoint.Metadata.GetMetadata<IAuthorizationRequirementData>() is not null
+            || endpoint.Metadata.GetMetadata<AuthorizationPolicy>() is not null
+            || _authorizationOptions.Value.FallbackPolicy is not null;
+        if (!requiresAuthentication)
+        {
+            return false;
+        }
+
+        foreach (var scheme in _layeredOptions.Get(LayeredAuthSchemes.Layered).CredentialSchemes)
+        {
+            if (!string.Equals(scheme.Name, Scheme.Name, StringComparison.Ordinal) && scheme.HasCredential(Context))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsBrowserNavigation(HttpRequest request) =>
+        request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+        && !string.Equals(request.Headers.XRequestedWith.ToString(), "XMLHttpRequest", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsTokenText(string token)
+    {
+        foreach (var c in token)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~' or '+' or '/' or '='))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

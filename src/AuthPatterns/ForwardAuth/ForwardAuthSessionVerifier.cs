@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace AuthPatterns.ForwardAuth;
+
+/// <summary>
+/// Asks the portal about a session at most once per cache lifetime: positive answers are cached under
+/// HMAC-SHA256(per-process key, cookie), concurrent requests with the same cookie share one call, and the number of
+/// calls in flight is bounded (excess requests are shed at once, never queued).
+/// </summary>
+internal sealed class ForwardAuthSessionVerifier
+{
+    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    private readonly ConcurrentDictionary<string, SchemeState> _schemes = new(StringComparer.Ordinal);
+    private readonly ForwardAuthVerifyClient _client;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<ForwardAuthSessionVerifier> _logger;
+
+    public ForwardAuthSessionVerifier(ForwardAuthVerifyClient client, TimeProvider timeProvider, ILogger<ForwardAuthSessionVerifier> logger)
+    {
+        _client = client;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async Task<(ForwardAuthVerifyResult Result, bool FromCache)> VerifyAsync(
+        string scheme,
+        ForwardAuthOptions options,
+        string cookieHeader,
+        ForwardedRequest original,
+        CancellationToken requestAborted)
+    {
+        var state = State(scheme, options);
+        var key = CacheKey(cookieHeader);
+        if (state.TryGet(key, _timeProvider.GetUtcNow(), out var identity))
+        {
+            ForwardAuthTelemetry.Cache(hit: true);
+            return (new ForwardAuthVerifyResult(ForwardAuthVerifyStatus.SignedIn, identity), true);
+        }
+
+        ForwardAuthTelemetry.Cache(hit: false);
+        Lazy<Task<ForwardAuthVerifyResult>>? created = null;
+        created = new Lazy<Task<ForwardAuthVerifyResult>>(() => CallPortalAsync(state, key, created!, options, cookieHeader, original));
+        var call = state.InFlight.GetOrAdd(key, created);
+
+        // The shared call is bounded by its own timeout, never by one caller's cancellation.
+        return (await call.Value.WaitAsync(requestAborted), false);
+    }
+
+    /// <summary>Drops the cached answer for a cookie, so a sign-out through this service takes effect here at once.</summary>
+    public void Forget(string scheme, string cookieHeader)
+    {
+        if (_schemes.TryGetValue(scheme, out var state))
+        {
+            state.Remove(CacheKey(cookieHeader));
+        }
+    }
+
+    internal string CacheKey(string cookieHeader)
+    {
+        var bytes = Encoding.UTF8.GetBytes(cookieHeader);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_key, bytes, mac);
+        return Convert.ToBase64String(mac);
+    }
+
+    private SchemeState State(string scheme, ForwardAuthOptions options) =>
+        _schemes.GetOrAdd(scheme, static (_, limit) => new SchemeState(limit), options.MaxConcurrentVerifications);
+
+    private async Task<ForwardAuthVerifyResult> CallPortalAsync(
+        SchemeState state,
+        string key,
+        Lazy<Task<ForwardAuthVerifyResult>> self,
+        ForwardAuthOptions options,
+        string cookieHeader,
+        ForwardedRequest original)
+    {
+        try
+        {
+            if (!state.Limiter.Wait(0))
+            {
+                _logger.VerifyOverloaded(options.MaxConcurrentVerifications);
+                ForwardAuthTelemetry.Verification("overloaded");
+                return ForwardAuthVerifyResult.Overloaded;
+            }
+
+            try
+            {
+                using var timeout = new CancellationTokenSource(options.VerifyTimeout, _timeProvider);
+                var result = await _client.VerifyAsync(options, cookieHeader, original, timeout.Token);
+                if (result.Status == ForwardAuthVerifyStatus.SignedIn && options.CacheDuration > TimeSpan.Zero)
+                {
+                    state.Set(key, result.Identity!, _timeProvider.GetUtcNow() + options.CacheDuration, options.CacheSizeLimit);
+                }
+
+                return result;
+            }
+            finally
+            {
+                state.Limiter.Release();
+            }
+        }
+        finally
+        {
+            state.InFlight.TryRemove(new KeyValuePair<string, Lazy<Task<ForwardAuthVerifyResult>>>(key, self));
+        }
+    }
+
+    private sealed class SchemeState
+    {
+        private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+        private int _count;
+        private int _sweeping;
+
+        public SchemeState(int maxConcurrentVerifications)
+        {
+            Limiter = new SemaphoreSlim(maxConcurrentVerifications, maxConcurrentVerifications);
+        }
+
+        public SemaphoreSlim Limiter { get; }
+
+        public ConcurrentDictionary<string, Lazy<Task<ForwardAuthVerifyResult>>> InFlight { get; } = new(StringComparer.Ordinal);
+
+        public bool TryGet(string key, DateTimeOffset now, out ForwardAuthIdentity identity)
+        {
+            if (_entries.TryGetValue(key, out var entry))
+            {
+                if (entry.ExpiresAt > now)
+                {
+                    identity = entry.Identity;
+                    return true;
+                }
+
+                Remove(key);
+            }
+
+            identity = null!;
+            return false;
+        }
+
+        public void Set(string key, ForwardAuthIdentity identity, DateTimeOffset expiresAt, int limit)
+        {
+            var entry = new Entry(identity, expiresAt);
+            if (_entries.TryAdd(key, entry))
+            {
+                if (Interlocked.Increment(ref _count) > limit)
+                {
+                    Trim(limit);
+                }
+            }
+            else
+            {
+                _entries[key] = entry;
+            }
+        }
+
+        public void Remove(string key)
+        {
+            if (_entries.TryRemove(key, out _))
+            {
+                Interlocked.Decrement(ref _count);
+            }
+        }
+
+        // Over the limit: drop the answers closest to expiry (expired ones first) down to 90 % of the limit.
+        private void Trim(int limit)
+        {
+            if (Interlocked.Exchange(ref _sweeping, 1) == 1)
+            {
+                return;
+            }
+
+            try
+            {
+                var target = Math.Max(1, limit - (limit / 10));
+                foreach (var (key, _) in _entries.OrderBy(e => e.Value.ExpiresAt))
+                {
+                    if (Volatile.Read(ref _count) <= target)
+                    {
+                        break;
+                    }
+
+                    Remove(key);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _sweeping, 0);
+            }
+        }
+
+        private sealed record Entry(ForwardAuthIdentity Identity, DateTimeOffset ExpiresAt);
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+
+namespace AuthPatterns.ForwardAuth;
+
+// Event ids 4000-4099. Never a cookie, a token or a header value that carries one.
+internal static partial class ForwardAuthLoggingExtensions
+{
+    [LoggerMessage(4000, LogLevel.Debug, "Authenticated {User} from the {Source}.", EventName = "Authenticated")]
+    public static partial void Authenticated(this ILogger logger, string user, string source);
+
+    [LoggerMessage(4001, LogLevel.Information, "The portal does not know the session (verify answered {StatusCode}).", EventName = "NotSignedIn")]
+    public static partial void NotSignedIn(this ILogger logger, int statusCode);
+
+    [LoggerMessage(4002, LogLevel.Information, "The portal denied access to {Method} {Path} (verify answered 403).", EventName = "PortalForbidden")]
+    public static partial void PortalForbidden(this ILogger logger, string method, string path);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Failing closed: the portal's verify endpoint did not answer within {TimeoutMilliseconds} ms.", EventName = "PortalTimeout")]
+    public static partial void PortalTimeout(this ILogger logger, double timeoutMilliseconds);
+
+    [LoggerMessage(4004, LogLevel.Warning, "Failing closed: the portal's verify endpoint {VerifyUrl} could not be reached ({Error}).", EventName = "PortalUnreachable")]
+    public static partial void PortalUnreachable(this ILogger logger, string verifyUrl, string error);
+
+    [LoggerMessage(4005, LogLevel.Warning, "Failing closed: the portal's verify endpoint answered {StatusCode}.", EventName = "PortalError")]
+    public static partial void PortalError(this ILogger logger, int statusCode);
+
+    [LoggerMessage(4006, LogLevel.Warning, "Failing closed: {Limit} verify calls are already in flight; the request was shed.", EventName = "VerifyOverloaded")]
+    public static partial void VerifyOverloaded(this ILogger logger, int limit);
+
+    [LoggerMessage(4007, LogLevel.Warning, "Ignored the identity header {Header} sent from {RemoteAddress}, which is not a trusted proxy.", EventName = "UntrustedIdentityHeader")]
+    public static partial void UntrustedIdentityHeader(this ILogger logger, string header, string remoteAddress);
+
+    [LoggerMessage(4008, LogLevel.Information, "Refused {Method} {Path}: a cookie-authenticated unsafe request without the {CsrfHeader} header or a same-origin proof.", EventName = "CsrfRejected")]
+    public static partial void CsrfRejected(this ILogger logger, string method, string path, string csrfHeader);
+
+    [LoggerMessage(4009, LogLevel.Warning, "Failing closed: the portal answered {StatusCode} without the {Header} header.", EventName = "PortalAnswerWithoutUser")]
+    public static partial void PortalAnswerWithoutUser(this ILogger logger, int statusCode, string header);
+
+    [LoggerMessage(4010, LogLevel.Debug, "Redirecting the browser to the portal's login page.", EventName = "RedirectToPortal")]
+    public static partial void RedirectToPortal(this ILogger logger);
+
+    [LoggerMessage(4011, LogLevel.Warning, "Not redirecting to the portal: the request's host {Host} is not in AllowedHosts.", EventName = "RedirectHostNotAllowed")]
+    public static partial void RedirectHostNotAllowed(this ILogger logger, string host);
+
+    [LoggerMessage(4012, LogLevel.Error, "The token cookie cannot be validated: the scheme {Scheme} is not registered.", EventName = "TokenCookieSchemeMissing")]
+    public static partial void TokenCookieSchemeMissing(this ILogger logger, string scheme);
+
+    [LoggerMessage(4013, LogLevel.Information, "The access token in the token cookie was refused by the {Scheme} scheme.", EventName = "TokenCookieRefused")]
+    public static partial void TokenCookieRefused(this ILogger logger, string scheme);
+
+    [LoggerMessage(4014, LogLevel.Warning, "Ignored the identity headers of a trusted proxy: {Header} is empty or too long.", EventName = "MalformedIdentityHeader")]
+    public static partial void MalformedIdentityHeader(this ILogger logger, string header);
+
+    [LoggerMessage(4015, LogLevel.Warning, "Not asking the portal: the request's host {Host} is not in AllowedHosts.", EventName = "HostNotAllowed")]
+    public static partial void HostNotAllowed(this ILogger logger, string host);
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace AuthPatterns.ForwardAuth;
+
+/// <summary>Fills the names the configuration left unset from the preset and parses the trusted networks.</summary>
+internal sealed class PostConfigureForwardAuthOptions : IPostConfigureOptions<ForwardAuthOptions>
+{
+    public void PostConfigure(string? name, ForwardAuthOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+
+        if (options.Preset == ForwardAuthPreset.OAuth2Proxy)
+        {
+            options.CookieName ??= ForwardAuthDefaults.OAuth2ProxyCookieName;
+            options.UserHeader ??= "X-Auth-Request-User";
+            options.GroupsHeader ??= "X-Auth-Request-Groups";
+            options.EmailHeader ??= "X-Auth-Request-Email";
+            options.NameHeader ??= "X-Auth-Request-Preferred-Username";
+        }
+        else
+        {
+            options.CookieName ??= ForwardAuthDefaults.AutheliaCookieName;
+            options.UserHeader ??= "Remote-User";
+            options.GroupsHeader ??= "Remote-Groups";
+            options.EmailHeader ??= "Remote-Email";
+            options.NameHeader ??= "Remote-Name";
+        }
+
+        var networks = new List<IPNetwork>(options.TrustedProxies.Count);
+        var invalid = new List<string>();
+        foreach (var entry in options.TrustedProxies)
+        {
+            var text = entry?.Trim() ?? string.Empty;
+            if (IPNetwork.TryParse(text, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (IPAddress.TryParse(text, out var address))
+            {
+                // A bare address trusts exactly that address.
+                networks.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                invalid.Add($"'{entry}'");
+            }
+        }
+
+        options.TrustedNetworks = networks;
+        options.InvalidTrustedProxies = invalid;
+    }
+}

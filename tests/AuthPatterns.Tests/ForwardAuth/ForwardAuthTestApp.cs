@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Claims;
+using AuthPatterns.ForwardAuth;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AuthPatterns.Tests.ForwardAuth;
+
+/// <summary>
+/// The app under test, served by TestServer as <c>https://app.example.com</c>. The test-only headers
+/// <c>X-Test-Remote-IP</c> and <c>X-Test-Host</c> set the connection's remote address (default 203.0.113.5) and the
+/// request's Host, standing in for the network.
+/// </summary>
+internal sealed class ForwardAuthTestApp : IAsyncDisposable
+{
+    public const string DefaultRemoteAddress = "203.0.113.5";
+
+    private ForwardAuthTestApp(WebApplication app, FakeTimeProvider time, LogSink logs)
+    {
+        App = app;
+        Time = time;
+        Logs = logs;
+        Client = app.GetTestClient();
+        Client.BaseAddress = new Uri("https://app.example.com/");
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Client { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public LogSink Logs { get; }
+
+    public static async Task<ForwardAuthTestApp> StartAsync(Action<ForwardAuthOptions> configure, Action<LayeredAuthBuilder>? more = null)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        var logs = new LogSink();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddSingleton<TimeProvider>(time);
+        var layered = builder.Services.AddLayeredAuth().AddForwardAuth(configure);
+        more?.Invoke(layered);
+
+        var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            var remote = context.Request.Headers["X-Test-Remote-IP"].ToString();
+            context.Connection.RemoteIpAddress = IPAddress.Parse(remote.Length > 0 ? remote : DefaultRemoteAddress);
+            var host = context.Request.Headers["X-Test-Host"].ToString();
+            if (host.Length > 0)
+            {
+                context.Request.Host = new HostString(host);
+            }
+
+            return next(context);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGet("/app/dashboard", (ClaimsPrincipal user) => Results.Ok(Describe(user)))
+            .RequireAuthorization()
+            .AllowSchemes(LayeredAuthSchemes.ForwardAuth);
+        app.MapPost("/app/orders", (ClaimsPrincipal user) => Results.Ok(Describe(user))).RequireScope("orders:write");
+        app.MapDelete("/app/orders/{id}", (string id) => Results.Ok(new { deleted = id })).RequireScope("orders:write");
+        app.MapPost("/public/comments", (ClaimsPrincipal user) => Results.Ok(new { authenticated = user.Identity?.IsAuthenticated ?? false }));
+        app.MapGet("/public/echo", (HttpContext context) => Results.Ok(new
+        {
+            remoteUser = context.Request.Headers["Remote-User"].ToString(),
+            authorization = context.Request.Headers.Authorization.ToString(),
+            authenticated = context.User.Identity?.IsAuthenticated ?? false,
+        }));
+        app.MapGet("/ping", () => "pong");
+        app.MapFallback("{**path}", () => "fallback").RequireAuthorization().AllowSchemes(LayeredAuthSchemes.ForwardAuth);
+        app.MapForwardAuthSignOut("/signout");
+
+        await app.StartAsync();
+        return new ForwardAuthTestApp(app, time, logs);
+    }
+
+    public Task<HttpResponseMessage> SendAsync(
+        HttpMethod method,
+        string path,
+        string? cookie = null,
+        string? accept = null,
+        params (string Name, string Value)[] headers)
+    {
+        // Concatenated rather than resolved against the base address, so "//evil.com/x" stays a path.
+        var request = new HttpRequestMessage(method, new Uri("https://app.example.com" + path));
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return Client.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path, string? cookie = null, string? accept = null, params (string Name, string Value)[] headers) =>
+        SendAsync(HttpMethod.Get, path, cookie, accept, headers);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.DisposeAsync();
+    }
+
+    private static object Describe(ClaimsPrincipal user) => new
+    {
+        sub = user.FindFirstValue(LayeredClaimTypes.Subject),
+        name = user.FindFirstValue(LayeredClaimTypes.Name),
+        email = user.FindFirstValue(LayeredClaimTypes.Email),
+        scheme = user.FindFirstValue(LayeredClaimTypes.Scheme),
+        authenticationType = user.Identity?.AuthenticationType,
+        groups = user.FindAll(LayeredClaimTypes.Group).Select(c => c.Value).ToArray(),
+        scopes = user.FindAll(LayeredClaimTypes.Scope).Select(c => c.Value).ToArray(),
+    };
+}
+
+/// <summary>Captures every log entry (message, structured values, exception) of the app under test.</summary>
+internal sealed class LogSink : ILoggerProvider
+{
+    public ConcurrentQueue<LogEntry> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    public bool Any(int eventId) => Entries.Any(e => e.EventId == eventId);
+
+    public IEnumerable<string> AllText() =>
+        Entries.Select(e => $"{e.Category} {e.EventId} {e.Message} {string.Join(' ', e.Values)} {e.Exception}");
+
+    private sealed class Logger(LogSink sink, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs
+                ? pairs.Select(p => $"{p.Key}={p.Value}").ToArray()
+                : [];
+            sink.Entries.Enqueue(new LogEntry(category, logLevel, eventId.Id, formatter(state, exception), values, exception?.ToString()));
+        }
+    }
+}
+
+internal sealed record LogEntry(string Category, LogLevel Level, int EventId, string Message, string[] Values, string? Exception);

@@ -1,0 +1,90 @@
+using AuthPatterns.ForwardAuth;
+
+namespace AuthPatterns.Tests.ForwardAuth;
+
+public sealed class OptionsValidationTests
+{
+    private static ForwardAuthOptions Valid()
+    {
+        var options = new ForwardAuthOptions { VerifyUrl = new Uri("https://auth.example.com/api/authz/forward-auth") };
+        return options;
+    }
+
+    private static string Fails(Action<ForwardAuthOptions> change)
+    {
+        var options = Valid();
+        change(options);
+        new PostConfigureForwardAuthOptions().PostConfigure(null, options);
+        return Assert.Throws<InvalidOperationException>(options.Validate).Message;
+    }
+
+    [Fact]
+    public void Defaults_with_a_verify_url_are_valid_and_use_Authelia_names()
+    {
+        var options = Valid();
+        new PostConfigureForwardAuthOptions().PostConfigure(null, options);
+        options.Validate();
+        Assert.Equal("authelia_session", options.CookieName);
+        Assert.Equal("Remote-User", options.UserHeader);
+    }
+
+    [Fact]
+    public void Explicit_names_win_over_the_preset_whatever_the_order()
+    {
+        var options = new ForwardAuthOptions { CookieName = "__Host-oauth2" }.UseOAuth2Proxy(new Uri("https://oauth2.example.com"));
+        new PostConfigureForwardAuthOptions().PostConfigure(null, options);
+        Assert.Equal("__Host-oauth2", options.CookieName);
+        Assert.Equal("X-Auth-Request-User", options.UserHeader);
+        Assert.Equal("X-Auth-Request-Preferred-Username", options.NameHeader);
+        Assert.Equal(new Uri("https://oauth2.example.com/oauth2/auth"), options.VerifyUrl);
+        Assert.Equal(new Uri("https://oauth2.example.com/oauth2/start"), options.PortalUrl);
+        Assert.Equal(new Uri("https://oauth2.example.com/oauth2/sign_out"), options.LogoutUrl);
+    }
+
+    [Fact]
+    public void Authelia_preset_derives_its_endpoints_from_the_portal_url()
+    {
+        var options = new ForwardAuthOptions().UseAuthelia(new Uri("https://auth.example.com/authelia"));
+        Assert.Equal(new Uri("https://auth.example.com/authelia/api/authz/forward-auth"), options.VerifyUrl);
+        Assert.Equal(new Uri("https://auth.example.com/authelia/logout"), options.LogoutUrl);
+    }
+
+    [Theory]
+    [InlineData("VerifyUrl")]
+    [InlineData("PortalUrl")]
+    [InlineData("VerifyTimeout")]
+    [InlineData("CacheDuration")]
+    [InlineData("MaxConcurrentVerifications")]
+    [InlineData("GroupScopes:admins")]
+    [InlineData("TokenCookieName")]
+    [InlineData("AllowedHosts")]
+    [InlineData("CookieName")]
+    public void Each_mistake_names_its_option(string option)
+    {
+        Action<ForwardAuthOptions> change = option switch
+        {
+            "VerifyUrl" => o => o.VerifyUrl = null,
+            "PortalUrl" => o => o.PortalUrl = new Uri("ftp://auth.example.com/"),
+            "VerifyTimeout" => o => o.VerifyTimeout = TimeSpan.Zero,
+            "CacheDuration" => o => o.CacheDuration = TimeSpan.FromHours(1),
+            "MaxConcurrentVerifications" => o => o.MaxConcurrentVerifications = 0,
+            "GroupScopes:admins" => o => o.GroupScopes["admins"] = "orders:\"write",
+            "TokenCookieName" => o => o.TokenCookieName = "access_token",
+            "AllowedHosts" => o => o.PortalUrl = new Uri("https://auth.example.com/"),
+            "CookieName" => o => o.CookieName = "a b",
+            _ => throw new ArgumentOutOfRangeException(nameof(option)),
+        };
+
+        Assert.StartsWith($"LayeredAuth:ForwardAuth:{option} ", Fails(change), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MapGroup_refuses_an_invalid_scope_and_appends_to_configured_ones()
+    {
+        var options = Valid();
+        options.GroupScopes["admins"] = "orders:read";
+        options.MapGroup("admins", "orders:write");
+        Assert.Equal("orders:read orders:write", options.GroupScopes["admins"]);
+        Assert.Throws<ArgumentException>(() => options.MapGroup("admins", "has space"));
+    }
+}
