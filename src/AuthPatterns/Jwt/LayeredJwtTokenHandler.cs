@@ -1,0 +1,149 @@
+using System.Security.Claims;
+using AuthPatterns.Authorization;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthPatterns.Jwt;
+
+/// <summary>
+/// The token handler the stock <c>JwtBearerHandler</c> calls (through <c>JwtBearerOptions.TokenHandlers</c>): a cache
+/// lookup, then the structural pre-validation, then the key lookup (refreshing the JWKS for a new <c>kid</c>), then
+/// <see cref="JsonWebTokenHandler"/> with hardened parameters, then scope normalization and the revocation check.
+/// Every failure is a failed result carrying a fixed message; nothing about the token reaches the client.
+/// </summary>
+internal sealed class LayeredJwtTokenHandler : TokenHandler
+{
+    private readonly JwtStructureValidator _structure;
+    private readonly IJwtKeySource _keys;
+    private readonly JwtValidatedTokenCache? _cache;
+    private readonly IJwtRevocationList? _revocations;
+    private readonly JsonWebTokenHandler _inner = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _authenticationType;
+
+    public LayeredJwtTokenHandler(
+        JwtValidationOptions options,
+        string authenticationType,
+        IJwtKeySource keys,
+        JwtValidatedTokenCache? cache,
+        IJwtRevocationList? revocations,
+        TimeProvider time,
+        ILogger logger)
+    {
+        _structure = new JwtStructureValidator(options);
+        _keys = keys;
+        _cache = cache;
+        _revocations = revocations;
+        _time = time;
+        _logger = logger;
+        _authenticationType = authenticationType;
+        MaximumTokenSizeInBytes = options.MaxTokenSize;
+    }
+
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > _structure.MaxTokenSize)
+        {
+            return Fail(JwtRefusal.TooLarge);
+        }
+
+        TokenHash hash = default;
+        if (_cache is not null)
+        {
+            hash = TokenHash.Of(token);
+            if (_cache.TryGet(hash, out var cached) && _keys.IsPublished(cached!.KeyId))
+            {
+                JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("hit", true));
+                return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached);
+            }
+
+            JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("hit", false));
+        }
+
+        var refusal = _structure.Validate(token, out var header);
+        if (refusal != JwtRefusal.None)
+        {
+            return Fail(refusal);
+        }
+
+        if (!await _keys.EnsureKeyAsync(header.KeyId, CancellationToken.None))
+        {
+            return Fail(JwtRefusal.UnknownKey);
+        }
+
+        TokenValidationResult result;
+        try
+        {
+            result = await _inner.ValidateTokenAsync(token, validationParameters);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The inner handler reports failures in its result; anything thrown is still a refusal, never a 500.
+            _logger.TokenRefusedByValidation(header.KeyId, exception.GetType().Name);
+            return Failed;
+        }
+
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            _logger.TokenRefusedByValidation(header.KeyId, result.Exception?.GetType().Name ?? "invalid");
+            return Failed;
+        }
+
+        var claims = new List<Claim>(result.ClaimsIdentity.Claims.Count() + 1);
+        var template = new ClaimsIdentity(result.ClaimsIdentity.Claims, _authenticationType, LayeredClaimTypes.Subject, "role");
+        ScopeClaimNormalizer.Normalize(template);
+        claims.AddRange(template.Claims);
+
+        var entry = new ValidatedToken(
+            jwt,
+            claims,
+            header.KeyId,
+            jwt.TryGetPayloadValue<string>(LayeredClaimTypes.TokenId, out var jti) ? jti : null,
+            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+
+        if (await IsRevokedAsync(entry))
+        {
+            return Fail(JwtRefusal.Revoked);
+        }
+
+        _cache?.Add(hash, entry);
+        return Success(entry);
+    }
+
+    public override SecurityToken ReadToken(string token) => _inner.ReadToken(token);
+
+    private async ValueTask<bool> IsRevokedAsync(ValidatedToken entry)
+    {
+        if (_revocations is null || entry.TokenId is null || !await _revocations.IsRevokedAsync(entry.TokenId))
+        {
+            return false;
+        }
+
+        _logger.TokenRevoked();
+        return true;
+    }
+
+    private TokenValidationResult Success(ValidatedToken entry)
+    {
+        // A fresh identity per request: events may change it without touching the cached claims.
+        var identity = new ClaimsIdentity(entry.Claims, _authenticationType, LayeredClaimTypes.Subject, "role");
+        return new TokenValidationResult
+        {
+            IsValid = true,
+            ClaimsIdentity = identity,
+            SecurityToken = entry.Token,
+            Issuer = entry.Token.Issuer,
+            TokenType = entry.Token.Typ,
+        };
+    }
+
+    private TokenValidationResult Fail(JwtRefusal refusal)
+    {
+        _logger.TokenRefused(refusal);
+        return Failed;
+    }
+
+    private static TokenValidationResult Failed => new() { IsValid = false, Exception = new SecurityTokenMalformedException("The token was refused.") };
+}
