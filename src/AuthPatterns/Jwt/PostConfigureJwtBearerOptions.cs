@@ -44,7 +44,9 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
         var challenge = options.Events.OnChallenge;
         options.Events.OnChallenge = context =>
         {
-            if (context.AuthenticateFailure is not null)
+            // A presented but empty "Bearer " credential is refused too, not treated as absent.
+            if (context.AuthenticateFailure is not null
+                || context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             {
                 context.Error = "invalid_token";
                 context.ErrorDescription = null;
