@@ -21,8 +21,9 @@ internal sealed class JwksKeySource : IJwtKeySource
 
     private volatile JwksKeySet? _keys;
     private DateTimeOffset _nextRefresh;
-    private DateTimeOffset _lastFetchStarted = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastUnknownKeyFetch = DateTimeOffset.MinValue;
     private Task? _inflight;
+    private bool _lastFailed;
 
     public JwksKeySource(JwtValidationOptions options, bool requireHttps, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger logger)
     {
@@ -52,7 +53,7 @@ internal sealed class JwksKeySource : IJwtKeySource
         if (keys is null)
         {
             // Nothing loaded yet: the first request waits for the first fetch (or joins it); after a failure, retries wait for the cooldown.
-            var first = StartRefresh(now, "initial", onlyAfterCooldown: true);
+            var first = StartRefresh(now, "initial");
             if (first is not null)
             {
                 await first.WaitAsync(cancellationToken);
@@ -63,7 +64,7 @@ internal sealed class JwksKeySource : IJwtKeySource
         else if (now >= _nextRefresh)
         {
             // Scheduled refresh: served from the current set meanwhile.
-            _ = StartRefresh(now, "scheduled", onlyAfterCooldown: false);
+            _ = StartRefresh(now, "scheduled");
         }
 
         if (keys is not null && keys.Contains(keyId))
@@ -71,7 +72,7 @@ internal sealed class JwksKeySource : IJwtKeySource
             return true;
         }
 
-        var refresh = StartRefresh(now, "unknown_kid", onlyAfterCooldown: true);
+        var refresh = StartRefresh(now, "unknown_kid");
         if (refresh is null)
         {
             _logger.UnknownKeyIdThrottled(keyId);
@@ -89,7 +90,8 @@ internal sealed class JwksKeySource : IJwtKeySource
     public bool IsPublished(string keyId) => _keys?.Contains(keyId) == true;
 
     // Returns the fetch to wait for: the one in progress, or a new one; null when a new one is not allowed yet.
-    private Task? StartRefresh(DateTimeOffset now, string reason, bool onlyAfterCooldown)
+    // Fetches for unknown key ids are at most one per cooldown; after a failed fetch, the next waits for the cooldown too.
+    private Task? StartRefresh(DateTimeOffset now, string reason)
     {
         lock (_gate)
         {
@@ -98,12 +100,20 @@ internal sealed class JwksKeySource : IJwtKeySource
                 return _inflight;
             }
 
-            if (onlyAfterCooldown && now - _lastFetchStarted < _options.JwksRefreshCooldown)
+            if (reason == "unknown_kid")
+            {
+                if (now - _lastUnknownKeyFetch < _options.JwksRefreshCooldown || (_lastFailed && now < _nextRefresh))
+                {
+                    return null;
+                }
+
+                _lastUnknownKeyFetch = now;
+            }
+            else if (now < _nextRefresh)
             {
                 return null;
             }
 
-            _lastFetchStarted = now;
             _nextRefresh = now + _options.JwksRefreshCooldown;
             var task = RunRefreshAsync(reason);
             _inflight = task;
@@ -132,6 +142,7 @@ internal sealed class JwksKeySource : IJwtKeySource
             {
                 _keys = keys;
                 _nextRefresh = _time.GetUtcNow() + lifetime;
+                _lastFailed = false;
             }
 
             JwtTelemetry.RecordFetch("ok", reason);
@@ -139,7 +150,12 @@ internal sealed class JwksKeySource : IJwtKeySource
         }
         catch (Exception exception) when (exception is HttpRequestException or JsonException or JwksFetchException or OperationCanceledException or InvalidOperationException)
         {
-            // The last good set stays; the next attempt waits for the cooldown.
+            // The last good set stays; the next attempt waits for the cooldown (set when this fetch started).
+            lock (_gate)
+            {
+                _lastFailed = true;
+            }
+
             JwtTelemetry.RecordFetch("failed", reason);
             _logger.JwksFetchFailed(address, exception is JwksFetchException ? exception.Message : exception.GetType().Name, _keys?.Count ?? 0);
         }

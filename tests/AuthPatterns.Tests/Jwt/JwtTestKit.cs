@@ -148,6 +148,12 @@ internal sealed class FakeJwksHandler : HttpMessageHandler
 
     public List<Uri> Requests { get; } = [];
 
+    /// <summary>When set, requests wait until the caller cancels them (a hung JWKS endpoint).</summary>
+    public bool Hang { get; set; }
+
+    /// <summary>Released once per request received.</summary>
+    public SemaphoreSlim Arrived { get; } = new(0);
+
     public Func<HttpRequestMessage, Task<HttpResponseMessage>> Respond { get; set; }
 
     public void Serve(string jwks, string? cacheControl = null) => Respond = _ => Ok(jwks, cacheControl);
@@ -171,6 +177,13 @@ internal sealed class FakeJwksHandler : HttpMessageHandler
             Requests.Add(request.RequestUri!);
         }
 
-        return Respond(request);
+        Arrived.Release();
+        return Hang ? HangAsync(cancellationToken) : Respond(request);
+    }
+
+    private static async Task<HttpResponseMessage> HangAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return new HttpResponseMessage(HttpStatusCode.OK);
     }
 }
