@@ -10,7 +10,7 @@ internal sealed class LocalSigningKeySource : IJwtKeySource
     public LocalSigningKeySource(SigningKeyRing ring) => _ring = ring;
 
     public ValueTask<bool> EnsureKeyAsync(string keyId, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(_ring.GetSnapshot().Find(keyId) is not null);
+        ValueTask.FromResult(_ring.GetSnapshot().Find(keyId) is not null || _ring.Reload().Find(keyId) is not null);
 
     public IReadOnlyList<SecurityKey> Resolve(string keyId, string algorithm)
     {

@@ -33,6 +33,7 @@ internal sealed class SigningKeyRing
 {
     private const string Purpose = "AuthPatterns.SigningKeyRing.v1";
     private static readonly TimeSpan CheckInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan ReloadCooldown = TimeSpan.FromSeconds(10);
 
     private readonly SigningKeyRingOptions _options;
     private readonly IDataProtector _protector;
@@ -42,12 +43,13 @@ internal sealed class SigningKeyRing
     private readonly Dictionary<string, SigningKey> _loaded = new(StringComparer.Ordinal);
     private SigningKeyRingSnapshot? _snapshot;
     private DateTimeOffset _nextCheck;
+    private DateTimeOffset _lastReload = DateTimeOffset.MinValue;
 
     public SigningKeyRing(IOptions<SigningKeyRingOptions> options, IDataProtectionProvider dataProtection, TimeProvider time, ILogger<SigningKeyRing> logger)
     {
         _options = options.Value;
         _options.Validate();
-        _protector = dataProtection.CreateProtector(Purpose);
+        _protector = (_options.DataProtectionProvider ?? dataProtection).CreateProtector(Purpose);
         _time = time;
         _logger = logger;
         KeyDirectory = _options.KeyDirectory
@@ -57,6 +59,25 @@ internal sealed class SigningKeyRing
     public string KeyDirectory { get; }
 
     public TimeSpan JwksMaxAge => _options.JwksMaxAge;
+
+    /// <summary>
+    /// Re-reads the key directory now (at most once per <see cref="ReloadCooldown"/>), for a key id another instance
+    /// sharing the directory may just have created.
+    /// </summary>
+    public SigningKeyRingSnapshot Reload()
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (now - _lastReload >= ReloadCooldown)
+            {
+                _lastReload = now;
+                _nextCheck = now;
+            }
+        }
+
+        return GetSnapshot();
+    }
 
     public SigningKeyRingSnapshot GetSnapshot()
     {

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.DataProtection;
+
 namespace AuthPatterns.Jwt.Issuing;
 
 /// <summary>
@@ -12,6 +14,12 @@ public sealed class SigningKeyRingOptions
     /// <c>AuthPatterns/signing-keys</c> under the user's local application data folder.
     /// </summary>
     public string? KeyDirectory { get; set; }
+
+    /// <summary>
+    /// The Data Protection provider that protects the private keys at rest; <see langword="null"/> uses the application's
+    /// (from <c>AddDataProtection()</c>). Every instance that shares <see cref="KeyDirectory"/> must share its Data Protection keys.
+    /// </summary>
+    public IDataProtectionProvider? DataProtectionProvider { get; set; }
 
     /// <summary>The RSA key size in bits; 2048 by default, at least 2048.</summary>
     public int KeySize { get; set; } = 2048;
