@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using AuthPatterns.Authorization;
+using AuthPatterns.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -56,7 +57,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             if (_cache.TryGet(hash, out var cached) && _keys.IsPublished(cached!.KeyId))
             {
                 JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("hit", true));
-                return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached);
+                return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached, "valid_cached");
             }
 
             JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("hit", false));
@@ -82,12 +83,14 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         {
             // The inner handler reports failures in its result; anything thrown is still a refusal, never a 500.
             _logger.TokenRefusedByValidation(header.KeyId, exception.GetType().Name);
+            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "invalid_token");
             return Failed;
         }
 
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
             _logger.TokenRefusedByValidation(header.KeyId, result.Exception?.GetType().Name ?? "invalid");
+            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "invalid_token");
             return Failed;
         }
 
@@ -109,7 +112,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         }
 
         _cache?.Add(hash, entry);
-        return Success(entry);
+        return Success(entry, "valid");
     }
 
     public override SecurityToken ReadToken(string token) => _inner.ReadToken(token);
@@ -125,8 +128,9 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         return true;
     }
 
-    private TokenValidationResult Success(ValidatedToken entry)
+    private TokenValidationResult Success(ValidatedToken entry, string outcome)
     {
+        LayeredAuthTelemetry.RecordOutcome(_authenticationType, outcome);
         // A fresh identity per request: events may change it without touching the cached claims.
         var identity = new ClaimsIdentity(entry.Claims, _authenticationType, LayeredClaimTypes.Subject, "role");
         return new TokenValidationResult
@@ -142,6 +146,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     private TokenValidationResult Fail(JwtRefusal refusal)
     {
         _logger.TokenRefused(refusal);
+        LayeredAuthTelemetry.RecordOutcome(_authenticationType, refusal == JwtRefusal.Revoked ? "revoked" : "invalid_token");
         return Failed;
     }
 

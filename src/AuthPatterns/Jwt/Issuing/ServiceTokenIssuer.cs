@@ -9,6 +9,8 @@ namespace AuthPatterns.Jwt.Issuing;
 /// <summary>Signs RFC 9068 access tokens with the current key of the <see cref="SigningKeyRing"/>.</summary>
 internal sealed class ServiceTokenIssuer : IServiceTokenIssuer
 {
+    private static readonly TimeSpan MaxVerifierSkew = TimeSpan.FromMinutes(5);
+
     private readonly SigningKeyRing _ring;
     private readonly ServiceTokenIssuerOptions _options;
     private readonly TimeProvider _time;
@@ -19,6 +21,12 @@ internal sealed class ServiceTokenIssuer : IServiceTokenIssuer
         _ring = ring;
         _options = options.Value;
         _options.Validate();
+        if (_options.MaxLifetime + MaxVerifierSkew > ring.RetainAfterRetirement)
+        {
+            // A token must expire (plus the verifiers' skew) before the key that signed it leaves the JWKS.
+            throw new InvalidOperationException("ServiceTokenIssuer:MaxLifetime plus 5 minutes of clock skew must not exceed SigningKeyRing:RetainAfterRetirement.");
+        }
+
         _time = time;
     }
 

@@ -60,6 +60,8 @@ internal sealed class SigningKeyRing
 
     public TimeSpan JwksMaxAge => _options.JwksMaxAge;
 
+    public TimeSpan RetainAfterRetirement => _options.RetainAfterRetirement;
+
     /// <summary>
     /// Re-reads the key directory now (at most once per <see cref="ReloadCooldown"/>), for a key id another instance
     /// sharing the directory may just have created.
