@@ -46,6 +46,15 @@ internal sealed class JwksKeySource : IJwtKeySource
         }
     }
 
+    /// <summary>Starts the first fetch if none has happened yet, without waiting for it.</summary>
+    public void WarmUp()
+    {
+        if (_keys is null)
+        {
+            _ = StartRefresh(_time.GetUtcNow(), "initial");
+        }
+    }
+
     public async ValueTask<bool> EnsureKeyAsync(string keyId, CancellationToken cancellationToken)
     {
         var keys = _keys;

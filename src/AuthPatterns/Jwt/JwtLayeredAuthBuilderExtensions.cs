@@ -52,6 +52,7 @@ public static class JwtLayeredAuthBuilderExtensions
         services.TryAddSingleton<JwtSchemeRuntime>();
         services.TryAddSingleton<IJwtRevocationList, InMemoryJwtRevocationList>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, PostConfigureJwtBearerOptions>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Hosting.IHostedService, JwksWarmup>());
         services.AddHttpClient(JwtValidationDefaults.JwksHttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

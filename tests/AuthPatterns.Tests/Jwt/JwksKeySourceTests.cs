@@ -276,4 +276,23 @@ public sealed class JwksKeySourceTests : IDisposable
         Assert.Empty(set.Resolve("ec1", "ES384", 2048));
         Assert.Empty(set.Resolve("K1", "RS256", 2048));
     }
+
+    [Fact]
+    public async Task The_first_fetch_starts_with_the_host_and_an_unreachable_jwks_does_not_stop_startup()
+    {
+        var jwks = new FakeJwksHandler(JwtTestKit.Jwks(Jwk(_k1, "k1")));
+        jwks.Respond = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+        await using var app = await StartHostAsync(jwks, _time);
+        await Source(app).PendingRefresh;
+        Assert.Equal(1, jwks.Fetches);
+
+        // Down at startup: refused (no 500), and the next fetch waits for the cooldown.
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(app, Token(_k1, "k1")));
+        Assert.Equal(1, jwks.Fetches);
+
+        jwks.Serve(JwtTestKit.Jwks(Jwk(_k1, "k1")));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(app, Token(_k1, "k1")));
+        Assert.Equal(2, jwks.Fetches);
+    }
 }
