@@ -69,6 +69,7 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
         parameters.ValidAudiences = null;
         parameters.AudienceValidator = null;
         parameters.RequireAudience = true;
+        parameters.IgnoreTrailingSlashWhenValidatingAudience = false;
         parameters.ValidateLifetime = true;
         parameters.RequireExpirationTime = true;
         parameters.ClockSkew = validation.ClockSkew;

@@ -115,6 +115,8 @@ public sealed class HostileTokenTests : IClassFixture<HostileTokenFixture>
         ["expired"] = f => SignRs(f.IssuerKey, Header(), Payload(f.Time.GetUtcNow(), c => c["exp"] = f.Time.GetUtcNow().AddSeconds(-31).ToUnixTimeSeconds())),
         ["nbf in the future"] = f => SignRs(f.IssuerKey, Header(), Payload(f.Time.GetUtcNow(), c => c["nbf"] = f.Time.GetUtcNow().AddMinutes(2).ToUnixTimeSeconds())),
         ["wrong aud"] = f => SignRs(f.IssuerKey, Header(), Payload(f.Time.GetUtcNow(), c => c["aud"] = "other-api")),
+        ["aud with a trailing slash"] = f => SignRs(f.IssuerKey, Header(), Payload(f.Time.GetUtcNow(), c => c["aud"] = Audience + "/")),
+        ["aud array without ours"] = f => SignRs(f.IssuerKey, Header(), Payload(f.Time.GetUtcNow(), c => c["aud"] = new[] { "a", "b" })),
         ["no aud"] = f => SignRs(f.IssuerKey, Header(), Payload(f.Time.GetUtcNow(), c => c.Remove("aud"))),
         ["wrong iss"] = f => SignRs(f.IssuerKey, Header(), Payload(f.Time.GetUtcNow(), c => c["iss"] = "https://issuer.test/")),
         ["iss differing in case"] = f => SignRs(f.IssuerKey, Header(), Payload(f.Time.GetUtcNow(), c => c["iss"] = "https://ISSUER.test")),

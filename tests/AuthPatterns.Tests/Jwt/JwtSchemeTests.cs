@@ -53,6 +53,14 @@ public sealed class JwtSchemeTests : IDisposable
     }
 
     [Fact]
+    public async Task An_audience_array_containing_ours_is_accepted()
+    {
+        await using var app = await StartHostAsync(Jwks(), _time);
+        var response = await app.Client().SendAsync(Get("/api/ping", Token(c => c["aud"] = new[] { "billing-api", Audience })));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Missing_scope_is_403_with_the_bearer_insufficient_scope_challenge()
     {
         await using var app = await StartHostAsync(Jwks(), _time);
