@@ -49,7 +49,7 @@ internal sealed class JwtStructureValidator
     {
         _maxTokenSize = options.MaxTokenSize;
         _maxDepth = options.MaxJsonDepth;
-        _algorithms = new HashSet<string>(options.ValidAlgorithms.Where(JwtAlgorithms.IsSupportedAsymmetric), StringComparer.Ordinal);
+        _algorithms = new HashSet<string>(options.EffectiveAlgorithms.Where(JwtAlgorithms.IsSupportedAsymmetric), StringComparer.Ordinal);
         _requiredType = options.RequiredTokenType;
         _requiredMediaType = options.RequiredTokenType is null ? null : "application/" + options.RequiredTokenType;
     }

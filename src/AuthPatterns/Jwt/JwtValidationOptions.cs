@@ -33,8 +33,11 @@ public sealed class JwtValidationOptions
     /// <summary>The identifier of this API: every token's <c>aud</c> must contain it. Required.</summary>
     public string? Audience { get; set; }
 
-    /// <summary>The signature algorithms accepted, <c>RS256</c> by default. <c>none</c> and HMAC algorithms are never accepted.</summary>
-    public IList<string> ValidAlgorithms { get; set; } = [JwtValidationDefaults.DefaultAlgorithm];
+    /// <summary>
+    /// The signature algorithms accepted; empty (the default) means <c>RS256</c> only. <c>none</c> and HMAC algorithms
+    /// can never be accepted. (Empty rather than pre-filled, so a configured list replaces the default instead of adding to it.)
+    /// </summary>
+    public IList<string> ValidAlgorithms { get; set; } = [];
 
     /// <summary>The tolerance for clock differences when checking <c>exp</c> and <c>nbf</c>: 30 seconds by default, at most 5 minutes.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
@@ -122,12 +125,7 @@ public sealed class JwtValidationOptions
             throw new InvalidOperationException($"{prefix}Audience is required.");
         }
 
-        if (ValidAlgorithms is null || ValidAlgorithms.Count == 0)
-        {
-            throw new InvalidOperationException($"{prefix}ValidAlgorithms must list at least one algorithm.");
-        }
-
-        foreach (var algorithm in ValidAlgorithms)
+        foreach (var algorithm in EffectiveAlgorithms)
         {
             if (!JwtAlgorithms.IsSupportedAsymmetric(algorithm))
             {
@@ -185,6 +183,9 @@ public sealed class JwtValidationOptions
             throw new InvalidOperationException($"{prefix}TokenCacheSize must be positive.");
         }
     }
+
+    internal IReadOnlyList<string> EffectiveAlgorithms =>
+        ValidAlgorithms is null || ValidAlgorithms.Count == 0 ? [JwtValidationDefaults.DefaultAlgorithm] : [.. ValidAlgorithms];
 
     internal string EffectiveIssuer => string.IsNullOrWhiteSpace(Issuer) ? Authority! : Issuer;
 }

@@ -94,14 +94,12 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             return Failed;
         }
 
-        var claims = new List<Claim>(result.ClaimsIdentity.Claims.Count() + 1);
-        var template = new ClaimsIdentity(result.ClaimsIdentity.Claims, _authenticationType, LayeredClaimTypes.Subject, "role");
-        ScopeClaimNormalizer.Normalize(template);
-        claims.AddRange(template.Claims);
+        var identity = new ClaimsIdentity(result.ClaimsIdentity.Claims, _authenticationType, LayeredClaimTypes.Subject, "role");
+        ScopeClaimNormalizer.Normalize(identity);
 
         var entry = new ValidatedToken(
             jwt,
-            claims,
+            [.. identity.Claims],
             header.KeyId,
             jwt.TryGetPayloadValue<string>(LayeredClaimTypes.TokenId, out var jti) ? jti : null,
             new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
@@ -111,7 +109,14 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             return Fail(JwtRefusal.Revoked);
         }
 
-        _cache?.Add(hash, entry);
+        if (_cache is null)
+        {
+            // Nothing keeps this identity: the request may have it as it is.
+            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "valid");
+            return Result(identity, jwt);
+        }
+
+        _cache.Add(hash, entry);
         return Success(entry, "valid");
     }
 
@@ -131,17 +136,18 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     private TokenValidationResult Success(ValidatedToken entry, string outcome)
     {
         LayeredAuthTelemetry.RecordOutcome(_authenticationType, outcome);
-        // A fresh identity per request: events may change it without touching the cached claims.
-        var identity = new ClaimsIdentity(entry.Claims, _authenticationType, LayeredClaimTypes.Subject, "role");
-        return new TokenValidationResult
-        {
-            IsValid = true,
-            ClaimsIdentity = identity,
-            SecurityToken = entry.Token,
-            Issuer = entry.Token.Issuer,
-            TokenType = entry.Token.Typ,
-        };
+        // A fresh identity per request (its claims cloned): events may change it without touching the cached claims.
+        return Result(new ClaimsIdentity(entry.Claims, _authenticationType, LayeredClaimTypes.Subject, "role"), entry.Token);
     }
+
+    private static TokenValidationResult Result(ClaimsIdentity identity, JsonWebToken token) => new()
+    {
+        IsValid = true,
+        ClaimsIdentity = identity,
+        SecurityToken = token,
+        Issuer = token.Issuer,
+        TokenType = token.Typ,
+    };
 
     private TokenValidationResult Fail(JwtRefusal refusal)
     {

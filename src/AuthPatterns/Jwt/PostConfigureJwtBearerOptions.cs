@@ -75,7 +75,7 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
         parameters.ClockSkew = validation.ClockSkew;
         parameters.LifetimeValidator = (notBefore, expires, _, p) => IsWithinLifetime(time.GetUtcNow().UtcDateTime, notBefore, expires, p.ClockSkew);
         parameters.RequireSignedTokens = true;
-        parameters.ValidAlgorithms = [.. validation.ValidAlgorithms];
+        parameters.ValidAlgorithms = [.. validation.EffectiveAlgorithms];
         parameters.ValidTypes = validation.RequiredTokenType is null ? null : [validation.RequiredTokenType, "application/" + validation.RequiredTokenType];
         parameters.TryAllIssuerSigningKeys = false;
         parameters.IssuerSigningKey = null;

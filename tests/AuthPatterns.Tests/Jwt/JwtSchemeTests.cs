@@ -234,4 +234,29 @@ public sealed class JwtSchemeTests : IDisposable
         var layered = app.Services.GetRequiredService<IOptionsMonitor<LayeredAuthOptions>>().Get(LayeredAuthSchemes.Layered);
         Assert.Single(layered.CredentialSchemes, s => s.Name == LayeredAuthSchemes.Bearer);
     }
+
+    [Fact]
+    public void The_options_bind_from_layered_auth_jwt_and_a_configured_algorithm_list_replaces_the_default()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LayeredAuth:Jwt:JwksUri"] = "https://issuer.test/jwks",
+            ["LayeredAuth:Jwt:Issuer"] = Issuer,
+            ["LayeredAuth:Jwt:Audience"] = Audience,
+            ["LayeredAuth:Jwt:ClockSkew"] = "00:00:10",
+            ["LayeredAuth:Jwt:RequiredTokenType"] = "at+jwt",
+            ["LayeredAuth:Jwt:ValidAlgorithms:0"] = "ES256",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddLayeredAuth(configuration.GetSection("LayeredAuth")).AddJwt();
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<JwtSchemeRuntime>().Options;
+        Assert.Equal(new Uri("https://issuer.test/jwks"), options.JwksUri);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.ClockSkew);
+        Assert.Equal("at+jwt", options.RequiredTokenType);
+        Assert.Equal(["ES256"], options.EffectiveAlgorithms);
+        Assert.Equal(["RS256"], new JwtValidationOptions().EffectiveAlgorithms);
+    }
 }
