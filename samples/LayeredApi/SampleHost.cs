@@ -18,12 +18,13 @@ public static class SampleHost
 
         // One call, three schemes; each scheme reads its own sub-section of "LayeredAuth" (see README.md).
         var layered = builder.Services.AddLayeredAuth(builder.Configuration.GetSection("LayeredAuth"));
-        _ = layered;
+        layered.AddJwtSample(builder);
         layered.AddForwardAuthSample(builder.Configuration);
 
         builder.Services.AddProblemDetails();
 
         var app = builder.Build();
+        app.UseJwtSample();
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();

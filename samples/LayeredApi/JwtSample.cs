@@ -1,0 +1,85 @@
+using AuthPatterns;
+using AuthPatterns.Jwt.Issuing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace LayeredApi;
+
+/// <summary>
+/// The sample's JWT setup. With <c>LayeredAuth:Jwt:JwksUri</c> (or <c>:Authority</c>/<c>:MetadataAddress</c>),
+/// <c>:Issuer</c> and <c>:Audience</c> set, it validates tokens from that issuer. With none set, in Development, it
+/// runs its own development issuer (the key ring <c>authpatterns token mint</c> uses too), serves its JWKS and prints a
+/// ready token and a curl line at startup. Elsewhere, without configuration, the JWT scheme is off.
+/// </summary>
+public static class JwtSample
+{
+    /// <summary>The audience of the sample API when none is configured.</summary>
+    public const string DefaultAudience = "layered-api";
+
+    /// <summary>Adds the JWT scheme as configured, or the development issuer.</summary>
+    /// <param name="layered">The layered authentication builder.</param>
+    /// <param name="builder">The application builder (configuration and environment).</param>
+    /// <returns>The layered builder.</returns>
+    public static LayeredAuthBuilder AddJwtSample(this LayeredAuthBuilder layered, WebApplicationBuilder builder)
+    {
+        var jwt = builder.Configuration.GetSection("LayeredAuth:Jwt");
+        if (!string.IsNullOrEmpty(jwt["JwksUri"]) || !string.IsNullOrEmpty(jwt["Authority"]) || !string.IsNullOrEmpty(jwt["MetadataAddress"]))
+        {
+            return layered.AddJwt();
+        }
+
+        if (!builder.Environment.IsDevelopment())
+        {
+            return layered;
+        }
+
+        var keyDirectory = jwt["DevelopmentKeyDirectory"];
+        builder.Services.AddSigningKeyRing(ring => DevelopmentSigningKeys.Configure(ring, string.IsNullOrEmpty(keyDirectory) ? null : keyDirectory));
+        builder.Services.AddServiceTokenIssuer(issuer =>
+        {
+            issuer.Issuer = DevelopmentSigningKeys.Issuer;
+            issuer.DefaultSubject = "layered-api-dev";
+        });
+        return layered.AddJwt(options =>
+        {
+            options.UseLocalSigningKeys = true;
+            options.Issuer = DevelopmentSigningKeys.Issuer;
+            options.Audience ??= DefaultAudience;
+        });
+    }
+
+    /// <summary>In development-issuer mode: maps the JWKS and prints a ready token and curl line once the server listens.</summary>
+    /// <param name="app">The application.</param>
+    /// <returns>The application.</returns>
+    public static WebApplication UseJwtSample(this WebApplication app)
+    {
+        var issuer = app.Services.GetService<IServiceTokenIssuer>();
+        if (issuer is null)
+        {
+            return app;
+        }
+
+        app.MapJwks();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var audience = app.Configuration["LayeredAuth:Jwt:Audience"] ?? DefaultAudience;
+            var token = issuer.IssueAsync(new ServiceTokenRequest
+            {
+                Audience = audience,
+                Subject = "dev-caller",
+                Scopes = ["reports:read", "profile:read"],
+            }).AsTask().GetAwaiter().GetResult();
+            var address = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+                ?? "http://localhost:5000";
+            Console.WriteLine($"""
+
+                Development JWT issuer ({DevelopmentSigningKeys.Issuer}), audience '{audience}', JWKS at {address}/.well-known/jwks.json
+                A token for reports:read profile:read, valid until {token.ExpiresAt:u}:
+                  {token.AccessToken}
+                  curl -H "Authorization: Bearer {token.AccessToken}" {address}/internal/reports
+
+                """);
+        });
+        return app;
+    }
+}

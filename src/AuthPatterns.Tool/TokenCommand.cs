@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Globalization;
+using AuthPatterns.Jwt.Issuing;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AuthPatterns.Tool;
+
+/// <summary>
+/// <c>authpatterns token mint</c>: a development RS256 access token signed by the local development key ring, the one
+/// an application running in Development validates (the RS256 counterpart of <c>dotnet user-jwts</c>).
+/// </summary>
+internal static class TokenCommand
+{
+    private static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(1);
+
+    public static Command Create()
+    {
+        var scope = new Option<string[]>("--scope") { Description = "A scope to grant; repeat the option or separate scopes with spaces.", AllowMultipleArgumentsPerToken = true };
+        var audience = new Option<string>("--audience") { Description = "The API the token is for (aud).", Required = true };
+        var subject = new Option<string>("--subject") { Description = "The caller (sub).", DefaultValueFactory = _ => Environment.UserName };
+        var lifetime = new Option<string>("--lifetime") { Description = "How long the token is valid: 15m, 1h, 90s (at most 1 day).", DefaultValueFactory = _ => "15m" };
+        var keyDirectory = new Option<string?>("--key-directory") { Description = "The development key ring's directory (default: the shared development ring)." };
+
+        var mint = new Command("mint", "Mint a development access token (RS256, typ at+jwt) and print it.")
+        {
+            scope, audience, subject, lifetime, keyDirectory,
+        };
+        mint.SetAction(async (parseResult, cancellationToken) =>
+        {
+            if (!TryParseLifetime(parseResult.GetValue(lifetime), out var duration))
+            {
+                await Console.Error.WriteLineAsync($"--lifetime must be like 15m, 1h or 90s, and at most {MaxLifetime.TotalHours:0} hours.");
+                return 2;
+            }
+
+            var scopes = (parseResult.GetValue(scope) ?? [])
+                .SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Distinct(StringComparer.Ordinal)
+                .ToArray();
+            var token = await MintAsync(parseResult.GetValue(audience)!, parseResult.GetValue(subject)!, scopes, duration, parseResult.GetValue(keyDirectory), cancellationToken);
+            Console.Out.WriteLine(token.AccessToken);
+            return 0;
+        });
+
+        return new Command("token", "Development tokens signed by the local development key ring.") { mint };
+    }
+
+    internal static async Task<IssuedServiceToken> MintAsync(string audience, string subject, IReadOnlyList<string> scopes, TimeSpan lifetime, string? keyDirectory, CancellationToken cancellationToken)
+    {
+        var ringOptions = new SigningKeyRingOptions();
+        DevelopmentSigningKeys.Configure(ringOptions, keyDirectory);
+        var ring = new SigningKeyRing(Options.Create(ringOptions), ringOptions.DataProtectionProvider!, TimeProvider.System, NullLogger<SigningKeyRing>.Instance);
+        var issuer = new ServiceTokenIssuer(
+            ring,
+            Options.Create(new ServiceTokenIssuerOptions { Issuer = DevelopmentSigningKeys.Issuer, MaxLifetime = MaxLifetime }),
+            TimeProvider.System);
+        return await issuer.IssueAsync(new ServiceTokenRequest { Audience = audience, Subject = subject, Scopes = scopes, Lifetime = lifetime }, cancellationToken);
+    }
+
+    internal static bool TryParseLifetime(string? value, out TimeSpan lifetime)
+    {
+        lifetime = default;
+        if (string.IsNullOrEmpty(value) || value.Length < 2
+            || !int.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
+        {
+            return false;
+        }
+
+        lifetime = value[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            'h' => TimeSpan.FromHours(amount),
+            _ => TimeSpan.Zero,
+        };
+        return lifetime > TimeSpan.Zero && lifetime <= MaxLifetime;
+    }
+}

@@ -1,0 +1,160 @@
+using System.Security.Claims;
+using AuthPatterns.Authorization;
+using AuthPatterns.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthPatterns.Jwt;
+
+/// <summary>
+/// The token handler the stock <c>JwtBearerHandler</c> calls (through <c>JwtBearerOptions.TokenHandlers</c>): a cache
+/// lookup, then the structural pre-validation, then the key lookup (refreshing the JWKS for a new <c>kid</c>), then
+/// <see cref="JsonWebTokenHandler"/> with hardened parameters, then scope normalization and the revocation check.
+/// Every failure is a failed result carrying a fixed message; nothing about the token reaches the client.
+/// </summary>
+internal sealed class LayeredJwtTokenHandler : TokenHandler
+{
+    private readonly JwtStructureValidator _structure;
+    private readonly IJwtKeySource _keys;
+    private readonly JwtValidatedTokenCache? _cache;
+    private readonly IJwtRevocationList? _revocations;
+    private readonly JsonWebTokenHandler _inner = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _authenticationType;
+
+    public LayeredJwtTokenHandler(
+        JwtValidationOptions options,
+        string authenticationType,
+        IJwtKeySource keys,
+        JwtValidatedTokenCache? cache,
+        IJwtRevocationList? revocations,
+        TimeProvider time,
+        ILogger logger)
+    {
+        _structure = new JwtStructureValidator(options);
+        _keys = keys;
+        _cache = cache;
+        _revocations = revocations;
+        _time = time;
+        _logger = logger;
+        _authenticationType = authenticationType;
+        MaximumTokenSizeInBytes = options.MaxTokenSize;
+    }
+
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > _structure.MaxTokenSize)
+        {
+            return Fail(JwtRefusal.TooLarge);
+        }
+
+        TokenHash hash = default;
+        if (_cache is not null)
+        {
+            hash = TokenHash.Of(token);
+            if (_cache.TryGet(hash, out var cached) && _keys.IsPublished(cached!.KeyId))
+            {
+                JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("hit", true));
+                return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached, "valid_cached");
+            }
+
+            JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("hit", false));
+        }
+
+        var refusal = _structure.Validate(token, out var header);
+        if (refusal != JwtRefusal.None)
+        {
+            return Fail(refusal);
+        }
+
+        if (!await _keys.EnsureKeyAsync(header.KeyId, CancellationToken.None))
+        {
+            return Fail(JwtRefusal.UnknownKey);
+        }
+
+        TokenValidationResult result;
+        try
+        {
+            result = await _inner.ValidateTokenAsync(token, validationParameters);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The inner handler reports failures in its result; anything thrown is still a refusal, never a 500.
+            _logger.TokenRefusedByValidation(header.KeyId, exception.GetType().Name);
+            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "invalid_token");
+            return Failed;
+        }
+
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            _logger.TokenRefusedByValidation(header.KeyId, result.Exception?.GetType().Name ?? "invalid");
+            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "invalid_token");
+            return Failed;
+        }
+
+        var identity = new ClaimsIdentity(result.ClaimsIdentity.Claims, _authenticationType, LayeredClaimTypes.Subject, "role");
+        ScopeClaimNormalizer.Normalize(identity);
+
+        var entry = new ValidatedToken(
+            jwt,
+            [.. identity.Claims],
+            header.KeyId,
+            jwt.TryGetPayloadValue<string>(LayeredClaimTypes.TokenId, out var jti) ? jti : null,
+            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+
+        if (await IsRevokedAsync(entry))
+        {
+            return Fail(JwtRefusal.Revoked);
+        }
+
+        if (_cache is null)
+        {
+            // Nothing keeps this identity: the request may have it as it is.
+            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "valid");
+            return Result(identity, jwt);
+        }
+
+        _cache.Add(hash, entry);
+        return Success(entry, "valid");
+    }
+
+    public override SecurityToken ReadToken(string token) => _inner.ReadToken(token);
+
+    private async ValueTask<bool> IsRevokedAsync(ValidatedToken entry)
+    {
+        if (_revocations is null || entry.TokenId is null || !await _revocations.IsRevokedAsync(entry.TokenId))
+        {
+            return false;
+        }
+
+        _logger.TokenRevoked();
+        return true;
+    }
+
+    private TokenValidationResult Success(ValidatedToken entry, string outcome)
+    {
+        LayeredAuthTelemetry.RecordOutcome(_authenticationType, outcome);
+        // A fresh identity per request (its claims cloned): events may change it without touching the cached claims.
+        return Result(new ClaimsIdentity(entry.Claims, _authenticationType, LayeredClaimTypes.Subject, "role"), entry.Token);
+    }
+
+    private static TokenValidationResult Result(ClaimsIdentity identity, JsonWebToken token) => new()
+    {
+        IsValid = true,
+        ClaimsIdentity = identity,
+        SecurityToken = token,
+        Issuer = token.Issuer,
+        TokenType = token.Typ,
+    };
+
+    private TokenValidationResult Fail(JwtRefusal refusal)
+    {
+        _logger.TokenRefused(refusal);
+        LayeredAuthTelemetry.RecordOutcome(_authenticationType, refusal == JwtRefusal.Revoked ? "revoked" : "invalid_token");
+        return Failed;
+    }
+
+    private static TokenValidationResult Failed => new() { IsValid = false, Exception = new SecurityTokenMalformedException("The token was refused.") };
+}

@@ -1,0 +1,84 @@
+using System.Security.Cryptography;
+using AuthPatterns.Jwt;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Jobs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthPatterns.Benchmarks.Jwt;
+
+/// <summary>
+/// One RS256 access token validated by the stock <see cref="JsonWebTokenHandler"/> (issuer, audience and key set: the
+/// baseline), by our handler without its cache (pre-validation + the same RSA work), and by our handler with its cache
+/// (the repeated-token case). Run: <c>dotnet run -c Release --project tests/AuthPatterns.Benchmarks -- --filter '*JwtValidation*'</c>.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 5)]
+public class JwtValidationBenchmarks
+{
+    private const string Issuer = "https://issuer.bench";
+    private const string Audience = "bench-api";
+
+    private string _token = "";
+    private JsonWebTokenHandler _stock = null!;
+    private TokenValidationParameters _stockParameters = null!;
+    private LayeredJwtTokenHandler _uncached = null!;
+    private LayeredJwtTokenHandler _cached = null!;
+    private TokenValidationParameters _parameters = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rsa = RSA.Create(2048);
+        var signingKey = new RsaSecurityKey(rsa) { KeyId = "k1" };
+        var publicKey = new RsaSecurityKey(rsa.ExportParameters(false)) { KeyId = "k1" };
+        var now = DateTime.UtcNow;
+        _token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddHours(1),
+            TokenType = "at+jwt",
+            Claims = new Dictionary<string, object> { ["sub"] = "svc", ["scope"] = "orders:read orders:write", ["jti"] = "j1", ["client_id"] = "c1" },
+            SigningCredentials = new SigningCredentials(signingKey, SecurityAlgorithms.RsaSha256),
+        });
+
+        _stock = new JsonWebTokenHandler();
+        _stockParameters = new TokenValidationParameters { ValidIssuer = Issuer, ValidAudience = Audience, IssuerSigningKey = publicKey };
+
+        var options = new JwtValidationOptions { JwksUri = new Uri("https://issuer.bench/jwks"), Issuer = Issuer, Audience = Audience };
+        var keys = new FixedKeySource(new JwksKeySet([new JwksKey("k1", "RSA", "RS256", null, 2048, publicKey)]));
+        _parameters = new TokenValidationParameters();
+        PostConfigureJwtBearerOptions.Harden(_parameters, options, keys, TimeProvider.System);
+        _uncached = new LayeredJwtTokenHandler(options, "Bearer", keys, cache: null, revocations: null, TimeProvider.System, NullLogger.Instance);
+        _cached = new LayeredJwtTokenHandler(options, "Bearer", keys, new JwtValidatedTokenCache(1000, TimeProvider.System), revocations: null, TimeProvider.System, NullLogger.Instance);
+
+        if (!_stock.ValidateTokenAsync(_token, _stockParameters).GetAwaiter().GetResult().IsValid
+            || !_uncached.ValidateTokenAsync(_token, _parameters).GetAwaiter().GetResult().IsValid
+            || !_cached.ValidateTokenAsync(_token, _parameters).GetAwaiter().GetResult().IsValid)
+        {
+            throw new InvalidOperationException("The benchmark token does not validate.");
+        }
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<bool> StockJsonWebTokenHandler() => (await _stock.ValidateTokenAsync(_token, _stockParameters)).IsValid;
+
+    [Benchmark]
+    public async Task<bool> LayeredWithoutCache() => (await _uncached.ValidateTokenAsync(_token, _parameters)).IsValid;
+
+    [Benchmark]
+    public async Task<bool> LayeredWithCache() => (await _cached.ValidateTokenAsync(_token, _parameters)).IsValid;
+
+    private sealed class FixedKeySource(JwksKeySet keys) : IJwtKeySource
+    {
+        public ValueTask<bool> EnsureKeyAsync(string keyId, CancellationToken cancellationToken) => ValueTask.FromResult(keys.Contains(keyId));
+
+        public IReadOnlyList<SecurityKey> Resolve(string keyId, string algorithm) => keys.Resolve(keyId, algorithm, 2048);
+
+        public bool IsPublished(string keyId) => keys.Contains(keyId);
+    }
+}
