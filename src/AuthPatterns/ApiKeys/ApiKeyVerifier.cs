@@ -14,7 +14,7 @@ internal sealed record ApiKeyVerification(string Outcome, string? KeyId, ApiKeyR
 {
     public static readonly ApiKeyVerification Malformed = new(ApiKeyOutcomes.Malformed, null);
 
-    public bool Succeeded => ReferenceEquals(Outcome, ApiKeyOutcomes.Valid);
+    public bool Succeeded => string.Equals(Outcome, ApiKeyOutcomes.Valid, StringComparison.Ordinal);
 }
 
 /// <summary>
@@ -31,11 +31,13 @@ internal sealed class ApiKeyVerifier : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ApiKeyAuthenticationOptions _options;
-    private readonly byte[] _cacheKeySecret = RandomNumberGenerator.GetBytes(32);
+    private readonly ThreadLocal<IncrementalHash> _cacheKeyHmac;
     private readonly ConcurrentDictionary<string, CachedKey> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _unknownIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<ApiKeyVerification>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _evictedAt = new(StringComparer.Ordinal);
     private readonly ConcurrencyLimiter _hashSlots;
+    private long _epoch;
     private readonly PartitionedRateLimiter<string> _perKey;
     private readonly PartitionedRateLimiter<string> _perAddress;
 
@@ -51,6 +53,10 @@ internal sealed class ApiKeyVerifier : IDisposable
         _time = time;
         _logger = logger;
         _options = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
+
+        // One HMAC instance per thread under one random per-process secret: no key schedule per request.
+        var secret = RandomNumberGenerator.GetBytes(32);
+        _cacheKeyHmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret), trackAllValues: true);
         _hashSlots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = _options.MaxConcurrentVerifications,
@@ -94,6 +100,8 @@ internal sealed class ApiKeyVerifier : IDisposable
             return new ApiKeyVerification(ApiKeyOutcomes.NotFound, parsed.KeyId);
         }
 
+        // A revocation that lands while this verification runs must not be undone by caching the record read before it.
+        var epoch = Interlocked.Read(ref _epoch);
         var record = await _store.FindByIdAsync(parsed.KeyId, cancellationToken);
         if (record is null)
         {
@@ -113,8 +121,8 @@ internal sealed class ApiKeyVerifier : IDisposable
         var verification = _inFlight.GetOrAdd(
             cacheKey,
             static (key, state) => new Lazy<Task<ApiKeyVerification>>(
-                () => state.Verifier.VerifyHashAsync(state.Presented, key, state.Record, state.Networks, state.Partition)),
-            (Verifier: this, Presented: presented, Record: record, Networks: networks, Partition: partition));
+                () => state.Verifier.VerifyHashAsync(state.Presented, key, state.Record, state.Networks, state.Partition, state.Epoch)),
+            (Verifier: this, Presented: presented, Record: record, Networks: networks, Partition: partition, Epoch: epoch));
         try
         {
             // The shared verification is not cancelled by one caller going away: others may be waiting for it.
@@ -130,6 +138,12 @@ internal sealed class ApiKeyVerifier : IDisposable
     /// <summary>Drops a key from every cache of this instance (after a revocation or a change).</summary>
     public void Evict(string keyId)
     {
+        if (_evictedAt.Count >= _options.CacheSizeLimit)
+        {
+            _evictedAt.Clear();
+        }
+
+        _evictedAt[keyId] = Interlocked.Increment(ref _epoch);
         _unknownIds.TryRemove(keyId, out _);
         foreach (var entry in _verified)
         {
@@ -142,12 +156,18 @@ internal sealed class ApiKeyVerifier : IDisposable
 
     public void Dispose()
     {
+        foreach (var hmac in _cacheKeyHmac.Values)
+        {
+            hmac.Dispose();
+        }
+
+        _cacheKeyHmac.Dispose();
         _hashSlots.Dispose();
         _perKey.Dispose();
         _perAddress.Dispose();
     }
 
-    private async Task<ApiKeyVerification> VerifyHashAsync(string presented, string cacheKey, ApiKeyRecord record, IPNetwork[] networks, string partition)
+    private async Task<ApiKeyVerification> VerifyHashAsync(string presented, string cacheKey, ApiKeyRecord record, IPNetwork[] networks, string partition, long epoch)
     {
         await Task.Yield();
 
@@ -201,7 +221,7 @@ internal sealed class ApiKeyVerifier : IDisposable
             }
         }
 
-        Remember(cacheKey, record, networks);
+        Remember(cacheKey, record, networks, epoch);
         return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, record);
     }
 
@@ -271,16 +291,24 @@ internal sealed class ApiKeyVerifier : IDisposable
 
     private string CacheKeyOf(string presented)
     {
+        // Keys are ASCII and of fixed length (checked by the parser), so this stays small.
         Span<byte> ascii = stackalloc byte[presented.Length];
         Encoding.ASCII.GetBytes(presented, ascii);
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_cacheKeySecret, ascii, mac);
+        var hmac = _cacheKeyHmac.Value!;
+        hmac.AppendData(ascii);
+        hmac.GetHashAndReset(mac);
         CryptographicOperations.ZeroMemory(ascii);
         return Convert.ToBase64String(mac);
     }
 
-    private void Remember(string cacheKey, ApiKeyRecord record, IPNetwork[] networks)
+    private void Remember(string cacheKey, ApiKeyRecord record, IPNetwork[] networks, long epoch)
     {
+        if (_evictedAt.TryGetValue(record.Id, out var evicted) && evicted > epoch)
+        {
+            return;
+        }
+
         var now = _time.GetUtcNow();
         var until = now + _options.CacheLifetime;
         if (record.ExpiresAt is { } expires && expires < until)

@@ -56,7 +56,7 @@ internal sealed class ApiKeyTestApp : IAsyncDisposable
         options.HashParallelism = 1;
     }
 
-    public static async Task<ApiKeyTestApp> StartAsync(Action<ApiKeyAuthenticationOptions>? configure = null)
+    public static async Task<ApiKeyTestApp> StartAsync(Action<ApiKeyAuthenticationOptions>? configure = null, bool mapManagement = false)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
@@ -137,6 +137,11 @@ internal sealed class ApiKeyTestApp : IAsyncDisposable
         })).RequireAuthorization();
         app.MapPost("/webhooks/events", () => Results.Accepted()).RequireScope("events:write").AllowSchemes(LayeredAuthSchemes.ApiKey);
         app.MapGet("/internal/reports", () => "reports").RequireAuthorization().AllowSchemes(LayeredAuthSchemes.Bearer);
+        if (mapManagement)
+        {
+            app.MapApiKeyManagement("/admin/api-keys");
+        }
+
         await app.StartAsync();
         return new ApiKeyTestApp(app, time, logs, outcomes, exposures);
     }
