@@ -194,3 +194,86 @@ public sealed class PostgresApiKeyStoreTests : ApiKeyStoreContractTests
 
     protected override void UseDatabase(DbContextOptionsBuilder options) => options.UseNpgsql(_connectionString);
 }
+
+/// <summary>
+/// The model contributed to an application's own context, in a schema of its own, beside the application's tables,
+/// on the PostgreSQL that tests/run.sh starts.
+/// </summary>
+public sealed class ApplicationContextApiKeyStoreTests : IAsyncLifetime
+{
+    private readonly string _schema = $"keys_{Guid.NewGuid():N}";
+    private ServiceProvider _services = null!;
+
+    public async Task InitializeAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDbContext<OrdersContext>(o => o.UseNpgsql(TestEnvironment.PostgresConnectionString));
+        services.AddSingleton(new OrdersContext.Schema(_schema));
+        services.AddLayeredAuth().AddApiKeys(o =>
+        {
+            o.HashMemorySize = 64;
+            o.HashIterations = 1;
+            o.UseEntityFrameworkCore<OrdersContext>();
+        });
+        _services = services.BuildServiceProvider();
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrdersContext>();
+        var createSchema = "CREATE SCHEMA \"" + _schema + "\"";
+        await db.Database.ExecuteSqlRawAsync(createSchema);
+        var script = db.Database.GenerateCreateScript();
+        await db.Database.ExecuteSqlRawAsync(script);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await using (var scope = _services.CreateAsyncScope())
+        {
+            var dropSchema = "DROP SCHEMA \"" + _schema + "\" CASCADE";
+            await scope.ServiceProvider.GetRequiredService<OrdersContext>().Database.ExecuteSqlRawAsync(dropSchema);
+        }
+
+        await _services.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Keys_live_in_the_applications_context_and_schema_beside_its_own_tables()
+    {
+        var manager = _services.GetRequiredService<ApiKeyManager>();
+        var created = await manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "o", Scopes = ["orders:read"], Tenant = "acme" });
+
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrdersContext>();
+        db.Orders.Add(new OrdersContext.Order { Id = 1, Item = "widget" });
+        await db.SaveChangesAsync();
+
+        var countKeys = "SELECT count(*)::int AS \"Value\" FROM \"" + _schema + "\".\"authpatterns_api_keys\"";
+        var count = await db.Database.SqlQueryRaw<int>(countKeys).SingleAsync();
+        Assert.Equal(1, count);
+        Assert.Equal(1, await db.Orders.CountAsync());
+        var verification = await _services.GetRequiredService<ApiKeyVerifier>().VerifyAsync(created.Key, null, default);
+        Assert.True(verification.Succeeded);
+    }
+
+    /// <summary>An application's context with a table of its own and the API-key model.</summary>
+    public sealed class OrdersContext(DbContextOptions<OrdersContext> options, OrdersContext.Schema schema) : DbContext(options)
+    {
+        public DbSet<Order> Orders => Set<Order>();
+
+        protected override void OnModelCreating(ModelBuilder modelBuilder)
+        {
+            modelBuilder.HasDefaultSchema(schema.Name);
+            modelBuilder.Entity<Order>().ToTable("orders");
+            modelBuilder.AddAuthPatternsApiKeys(schema.Name);
+        }
+
+        public sealed record Schema(string Name);
+
+        public sealed class Order
+        {
+            public int Id { get; set; }
+
+            public string Item { get; set; } = "";
+        }
+    }
+}

@@ -118,6 +118,19 @@ public sealed class ApiKeyExposureAndAuditTests
     }
 
     [Fact]
+    public async Task Usage_still_queued_is_written_when_the_application_stops()
+    {
+        await using var app = await ApiKeyTestApp.StartAsync(o => o.UsageFlushInterval = TimeSpan.FromHours(1));
+        var created = await app.CreateKeyAsync();
+        (await app.SendAsync("/api/ping", created.Key, address: "10.9.8.7")).Dispose();
+
+        await app.App.StopAsync();
+
+        var info = await app.Manager.GetAsync(created.Info.Id);
+        Assert.Equal("10.9.8.7", info!.LastUsedAddress);
+    }
+
+    [Fact]
     public async Task Usage_events_say_which_key_accessed_what_and_when_and_are_pruned_after_the_retention()
     {
         await using var app = await ApiKeyTestApp.StartAsync(o =>
