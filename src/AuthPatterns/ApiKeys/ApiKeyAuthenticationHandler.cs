@@ -232,8 +232,9 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
             return;
         }
 
+        // When the response starts its status is final, and the event is queued before the caller sees the answer.
         var context = Context;
-        context.Response.OnCompleted(() =>
+        context.Response.OnStarting(() =>
         {
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "/";
             _usage.Record(new ApiKeyUsageEvent
