@@ -18,6 +18,7 @@ public static class SampleHost
 
         // One call, three schemes; each scheme reads its own sub-section of "LayeredAuth" (see README.md).
         var layered = builder.Services.AddLayeredAuth(builder.Configuration.GetSection("LayeredAuth"));
+        layered.AddApiKeysSample(builder.Configuration);
         layered.AddJwtSample(builder);
         layered.AddForwardAuthSample(builder.Configuration);
 

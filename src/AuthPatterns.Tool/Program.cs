@@ -9,6 +9,7 @@ internal static class Program
         var root = new RootCommand("AuthPatterns: manage API keys, signing keys and development tokens.");
 
         // Each command family lives in its own file and adds itself here.
+        root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(TokenCommand.Create());
         return root.Parse(args).InvokeAsync();
     }

@@ -83,6 +83,12 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         foreach (var scheme in accepted)
         {
             await Context.ChallengeAsync(scheme, properties);
+            if (Response.HasStarted)
+            {
+                // A scheme answered with a body of its own (503 while shedding load): that answer stands alone.
+                return;
+            }
+
             if (Response.StatusCode is >= 300 and < 400)
             {
                 // An interactive scheme chose to redirect (a browser sent to its portal): that answer stands alone.

@@ -1,0 +1,103 @@
+using AuthPatterns.ApiKeys;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AuthPatterns.EntityFrameworkCore;
+
+/// <summary>
+/// An <see cref="IApiKeyStore"/> on the application's <typeparamref name="TContext"/>. A singleton: each operation runs in
+/// a service scope of its own with a fresh context, so it can be used from the (singleton) verifier and background writer.
+/// </summary>
+internal sealed class EntityFrameworkCoreApiKeyStore<TContext> : IApiKeyStore
+    where TContext : DbContext
+{
+    private readonly IServiceScopeFactory _scopes;
+
+    public EntityFrameworkCoreApiKeyStore(IServiceScopeFactory scopes) => _scopes = scopes;
+
+    public Task<ApiKeyRecord?> FindByIdAsync(string keyId, CancellationToken cancellationToken = default) =>
+        RunAsync(db => db.Set<ApiKeyRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == keyId, cancellationToken));
+
+    public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string? ownerId = null, string? tenant = null, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<ApiKeyRecord>>(async db =>
+        {
+            var query = db.Set<ApiKeyRecord>().AsNoTracking();
+            if (ownerId is not null)
+            {
+                query = query.Where(r => r.OwnerId == ownerId);
+            }
+
+            if (tenant is not null)
+            {
+                query = query.Where(r => r.Tenant == tenant);
+            }
+
+            return await query.OrderByDescending(r => r.CreatedAt).ToListAsync(cancellationToken);
+        });
+
+    public Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) =>
+        RunAsync(async db =>
+        {
+            db.Add(record.Clone());
+            return await db.SaveChangesAsync(cancellationToken);
+        });
+
+    public Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) =>
+        RunAsync(async db =>
+        {
+            db.Update(record.Clone());
+            return await db.SaveChangesAsync(cancellationToken);
+        });
+
+    public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default) =>
+        RunAsync(db => db.Set<ApiKeyRecord>().Where(r => r.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Hash, hash), cancellationToken));
+
+    public Task RecordLastUsesAsync(IReadOnlyCollection<ApiKeyLastUse> uses, CancellationToken cancellationToken = default) =>
+        RunAsync(async db =>
+        {
+            var written = 0;
+            foreach (var use in uses)
+            {
+                DateTimeOffset? usedAt = use.UsedAt;
+                written += await db.Set<ApiKeyRecord>()
+                    .Where(r => r.Id == use.KeyId && (r.LastUsedAt == null || r.LastUsedAt < usedAt))
+                    .ExecuteUpdateAsync(
+                        s => s.SetProperty(r => r.LastUsedAt, usedAt).SetProperty(r => r.LastUsedAddress, use.Address),
+                        cancellationToken);
+            }
+
+            return written;
+        });
+
+    public Task AddUsageEventsAsync(IReadOnlyCollection<ApiKeyUsageEvent> events, CancellationToken cancellationToken = default) =>
+        RunAsync(async db =>
+        {
+            db.AddRange(events.Select(e => new ApiKeyUsageEvent
+            {
+                KeyId = e.KeyId,
+                OccurredAt = e.OccurredAt,
+                Method = e.Method,
+                Route = e.Route.Length > 512 ? e.Route[..512] : e.Route,
+                StatusCode = e.StatusCode,
+                Address = e.Address,
+            }));
+            return await db.SaveChangesAsync(cancellationToken);
+        });
+
+    public Task<IReadOnlyList<ApiKeyUsageEvent>> ListUsageEventsAsync(string keyId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<ApiKeyUsageEvent>>(async db => await db.Set<ApiKeyUsageEvent>()
+            .AsNoTracking()
+            .Where(e => e.KeyId == keyId && e.OccurredAt >= since)
+            .OrderBy(e => e.OccurredAt)
+            .ToListAsync(cancellationToken));
+
+    public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+        RunAsync(db => db.Set<ApiKeyUsageEvent>().Where(e => e.OccurredAt < olderThan).ExecuteDeleteAsync(cancellationToken));
+
+    private async Task<T> RunAsync<T>(Func<TContext, Task<T>> work)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        return await work(db);
+    }
+}

@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using AuthPatterns.Authorization;
+using AuthPatterns.Diagnostics;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace AuthPatterns.ApiKeys;
+
+/// <summary>
+/// Authenticates requests by an API key in a header (<c>X-API-Key</c> or <c>Authorization: ApiKey</c>). As a request
+/// handler it also refuses, with 400, any request that carries a key in its query string, whatever the endpoint.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKeyAuthenticationOptions>, IAuthenticationRequestHandler
+{
+    private static readonly Dictionary<string, AuthenticateResult> Failures = new(StringComparer.Ordinal)
+    {
+        [ApiKeyOutcomes.Malformed] = AuthenticateResult.Fail("The API key is malformed."),
+        [ApiKeyOutcomes.NotFound] = AuthenticateResult.Fail("The API key was not accepted."),
+        [ApiKeyOutcomes.InvalidSecret] = AuthenticateResult.Fail("The API key was not accepted."),
+        [ApiKeyOutcomes.Expired] = AuthenticateResult.Fail("The API key has expired."),
+        [ApiKeyOutcomes.Revoked] = AuthenticateResult.Fail("The API key was revoked."),
+        [ApiKeyOutcomes.NetworkNotAllowed] = AuthenticateResult.Fail("The API key may not be used from this address."),
+        [ApiKeyOutcomes.RateLimited] = AuthenticateResult.Fail("The API key was not accepted."),
+        [ApiKeyOutcomes.Overloaded] = AuthenticateResult.Fail("The API key could not be verified now."),
+    };
+
+    private static readonly object VerificationKey = new();
+
+    private readonly ApiKeyVerifier _verifier;
+    private readonly ApiKeyUsageRecorder _usage;
+    private readonly IOptionsMonitor<LayeredAuthOptions> _layered;
+
+    public ApiKeyAuthenticationHandler(
+        IOptionsMonitor<ApiKeyAuthenticationOptions> options,
+        ILoggerFactory logger,
+        UrlEncoder encoder,
+        ApiKeyVerifier verifier,
+        ApiKeyUsageRecorder usage,
+        IOptionsMonitor<LayeredAuthOptions> layered)
+        : base(options, logger, encoder)
+    {
+        _verifier = verifier;
+        _usage = usage;
+        _layered = layered;
+    }
+
+    private new ApiKeyAuthenticationEvents Events
+    {
+        get => (ApiKeyAuthenticationEvents)base.Events!;
+        set => base.Events = value;
+    }
+
+    private Uri ProblemTypeBase => _layered.Get(LayeredAuthSchemes.Layered).ProblemTypeBaseUri;
+
+    /// <summary>Refuses a key sent in the query string: it is in access logs, proxies and browser history now.</summary>
+    public async Task<bool> HandleRequestAsync()
+    {
+        if (!Request.QueryString.HasValue)
+        {
+            return false;
+        }
+
+        foreach (var (name, values) in Request.Query)
+        {
+            var named = Options.QueryParameterNames.Contains(name, StringComparer.OrdinalIgnoreCase);
+            foreach (var value in values)
+            {
+                if (string.IsNullOrEmpty(value) || !(named || ApiKeyFormat.LooksLikeKey(value, Options.Prefix)))
+                {
+                    continue;
+                }
+
+                var keyId = ApiKeyFormat.LooksLikeKey(value, Options.Prefix) ? ApiKeyFormat.ExtractKeyId(value, Options.Prefix) : null;
+                Logger.KeyExposed(keyId ?? "unknown", name);
+                LayeredAuthTelemetry.RecordOutcome(Scheme.Name, ApiKeyOutcomes.Exposed);
+                await Events.KeyExposed(new ApiKeyExposedContext(Context, Scheme, Options, name, keyId));
+                await LayeredProblemDetails.WriteAsync(
+                    Context,
+                    ProblemTypeBase,
+                    StatusCodes.Status400BadRequest,
+                    "api_key_in_query",
+                    "API keys belong in a header",
+                    $"API keys belong in a header: send it as '{Options.HeaderName}: <key>' or 'Authorization: {ApiKeyAuthenticationDefaults.AuthorizationScheme} <key>'. "
+                        + "A key sent in a URL is exposed to logs and caches; rotate it.");
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new ApiKeyAuthenticationEvents());
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = ReadKey(Request, Options);
+        if (presented is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var address = Context.Connection.RemoteIpAddress;
+        var verification = await _verifier.VerifyAsync(presented, address, Context.RequestAborted);
+        LayeredAuthTelemetry.RecordOutcome(Scheme.Name, verification.Outcome);
+
+        if (!verification.Succeeded)
+        {
+            Context.Items[VerificationKey] = verification;
+            Logger.KeyRefused(verification.KeyId ?? "unknown", verification.Outcome);
+            var failed = new ApiKeyFailedContext(Context, Scheme, Options, verification.Outcome, verification.KeyId);
+            await Events.AuthenticationFailed(failed);
+            return failed.Result ?? Failures[verification.Outcome];
+        }
+
+        var record = verification.Record!;
+        var principal = CreatePrincipal(record);
+        var validated = new ApiKeyValidatedContext(Context, Scheme, Options, ApiKeyInfo.From(record), principal);
+        await Events.KeyValidated(validated);
+        if (validated.Result is not null)
+        {
+            return validated.Result;
+        }
+
+        if (validated.Principal is null)
+        {
+            return AuthenticateResult.Fail("The key was rejected by the application.");
+        }
+
+        Logger.KeyValidated(record.Id, record.OwnerId);
+        RecordUse(record.Id, address?.ToString());
+        return AuthenticateResult.Success(new AuthenticationTicket(validated.Principal, validated.Properties, Scheme.Name));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        await HandleAuthenticateOnceSafeAsync();
+        if (Context.Items[VerificationKey] is ApiKeyVerification { Outcome: ApiKeyOutcomes.Overloaded })
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(Options.OverloadRetryAfter.TotalSeconds));
+            Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await LayeredProblemDetails.WriteAsync(
+                Context,
+                ProblemTypeBase,
+                StatusCodes.Status503ServiceUnavailable,
+                "overloaded",
+                "Try again shortly",
+                "Too many API keys are being verified right now. Retry after the time given in Retry-After.");
+            return;
+        }
+
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.Append(HeaderNames.WWWAuthenticate, $"{ApiKeyAuthenticationDefaults.AuthorizationScheme} header=\"{Options.HeaderName}\"");
+    }
+
+    /// <summary>Reads the key from the configured header or <c>Authorization: ApiKey</c>; no other place.</summary>
+    internal static string? ReadKey(HttpRequest request, ApiKeyAuthenticationOptions options)
+    {
+        var header = request.Headers[options.HeaderName];
+        if (header.Count > 0)
+        {
+            // Several values are refused as malformed rather than guessed between.
+            return header.Count == 1 ? header[0]?.Trim() ?? "" : "";
+        }
+
+        if (options.AcceptAuthorizationHeader && TryReadAuthorization(request, out var value))
+        {
+            return value;
+        }
+
+        return null;
+    }
+
+    internal static bool HasCredential(HttpContext context, ApiKeyAuthenticationOptions options) =>
+        context.Request.Headers.ContainsKey(options.HeaderName)
+        || (options.AcceptAuthorizationHeader && TryReadAuthorization(context.Request, out _));
+
+    private static bool TryReadAuthorization(HttpRequest request, out string value)
+    {
+        value = "";
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count != 1 || authorization[0] is not { } header)
+        {
+            return false;
+        }
+
+        const string Scheme = ApiKeyAuthenticationDefaults.AuthorizationScheme + " ";
+        if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        value = header[Scheme.Length..].Trim();
+        return true;
+    }
+
+    private ClaimsPrincipal CreatePrincipal(ApiKeyRecord record)
+    {
+        // A new principal per request: the cached record is shared, the claims are not.
+        var identity = new ClaimsIdentity(Scheme.Name, LayeredClaimTypes.Subject, ClaimsIdentity.DefaultRoleClaimType);
+        identity.AddClaim(new Claim(LayeredClaimTypes.Subject, record.OwnerId));
+        identity.AddClaim(new Claim(LayeredClaimTypes.KeyId, record.Id));
+        if (!string.IsNullOrEmpty(record.Tenant))
+        {
+            identity.AddClaim(new Claim(LayeredClaimTypes.Tenant, record.Tenant));
+        }
+
+        if (!string.IsNullOrEmpty(record.Name))
+        {
+            identity.AddClaim(new Claim(LayeredClaimTypes.Name, record.Name));
+        }
+
+        ScopeClaimNormalizer.AddScopes(identity, record.Scopes);
+        return new ClaimsPrincipal(identity);
+    }
+
+    private void RecordUse(string keyId, string? address)
+    {
+        var now = TimeProvider.GetUtcNow();
+        if (!Options.RecordUsageEvents)
+        {
+            if (Options.RecordLastUse)
+            {
+                _usage.Record(new ApiKeyUsageEvent { KeyId = keyId, OccurredAt = now, Address = address });
+            }
+
+            return;
+        }
+
+        // When the response starts its status is final, and the event is queued before the caller sees the answer.
+        var context = Context;
+        context.Response.OnStarting(() =>
+        {
+            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "/";
+            _usage.Record(new ApiKeyUsageEvent
+            {
+                KeyId = keyId,
+                OccurredAt = now,
+                Method = context.Request.Method,
+                Route = route,
+                StatusCode = context.Response.StatusCode,
+                Address = address,
+            });
+            return Task.CompletedTask;
+        });
+    }
+}

@@ -1,0 +1,20 @@
+using System.Diagnostics.Metrics;
+using AuthPatterns.Diagnostics;
+
+namespace AuthPatterns.ApiKeys;
+
+/// <summary>API-key instruments on the <c>AuthPatterns</c> meter.</summary>
+internal static class ApiKeyTelemetry
+{
+    /// <summary>Verified-key cache look-ups, tagged <c>result</c> (<c>hit</c> or <c>miss</c>).</summary>
+    public static readonly Counter<long> CacheLookups = LayeredAuthTelemetry.Meter.CreateCounter<long>(
+        "authpatterns.apikeys.cache.lookups", unit: "{lookup}", description: "Verified API-key cache look-ups.");
+
+    /// <summary>Argon2id verifications, tagged <c>result</c>.</summary>
+    public static readonly Histogram<double> HashDuration = LayeredAuthTelemetry.Meter.CreateHistogram<double>(
+        "authpatterns.apikeys.hash.duration", unit: "ms", description: "Time spent in Argon2id verifications.");
+
+    public static void CacheHit() => CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+
+    public static void CacheMiss() => CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+}

@@ -1,0 +1,152 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AuthPatterns.ApiKeys;
+
+/// <summary>
+/// Collects last uses and usage events in memory and writes them to the store in batches: at most one write of each
+/// kind per flush interval, whatever the request rate. The queue is bounded; under overload the oldest entries go.
+/// </summary>
+internal sealed class ApiKeyUsageRecorder
+{
+    private const int Capacity = 100_000;
+
+    private readonly Channel<ApiKeyUsageEvent> _queue = Channel.CreateBounded<ApiKeyUsageEvent>(
+        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    private readonly IApiKeyStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ApiKeyAuthenticationOptions _options;
+    private readonly SemaphoreSlim _flushLock = new(1, 1);
+    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
+
+    public ApiKeyUsageRecorder(IApiKeyStore store, IOptionsMonitor<ApiKeyAuthenticationOptions> options, TimeProvider time, ILogger<ApiKeyUsageRecorder> logger)
+    {
+        _store = store;
+        _time = time;
+        _logger = logger;
+        _options = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
+    }
+
+    public ApiKeyAuthenticationOptions Options => _options;
+
+    /// <summary>Queues one use. <paramref name="usage"/> with an empty <c>Method</c> records only the last use.</summary>
+    public void Record(ApiKeyUsageEvent usage) => _queue.Writer.TryWrite(usage);
+
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _flushLock.WaitAsync(cancellationToken);
+        try
+        {
+            var lastUses = new Dictionary<string, ApiKeyLastUse>(StringComparer.Ordinal);
+            var events = new List<ApiKeyUsageEvent>();
+            while (_queue.Reader.TryRead(out var usage))
+            {
+                if (!lastUses.TryGetValue(usage.KeyId, out var last) || last.UsedAt <= usage.OccurredAt)
+                {
+                    lastUses[usage.KeyId] = new ApiKeyLastUse(usage.KeyId, usage.OccurredAt, usage.Address);
+                }
+
+                if (usage.Method.Length > 0)
+                {
+                    events.Add(usage);
+                }
+            }
+
+            try
+            {
+                if (lastUses.Count > 0 && _options.RecordLastUse)
+                {
+                    await _store.RecordLastUsesAsync(lastUses.Values, cancellationToken);
+                }
+
+                if (events.Count > 0)
+                {
+                    await _store.AddUsageEventsAsync(events, cancellationToken);
+                }
+
+                var now = _time.GetUtcNow();
+                if (_options.RecordUsageEvents && now - _lastPrune >= TimeSpan.FromHours(1))
+                {
+                    _lastPrune = now;
+                    await _store.DeleteUsageEventsAsync(now - _options.UsageEventRetention, cancellationToken);
+                }
+
+                if (lastUses.Count + events.Count > 0)
+                {
+                    _logger.UsageFlushed(lastUses.Count, events.Count);
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                _logger.UsageFlushFailed(lastUses.Count + events.Count, exception);
+            }
+        }
+        finally
+        {
+            _flushLock.Release();
+        }
+    }
+}
+
+/// <summary>Flushes recorded usage on a timer, and once more when the application stops.</summary>
+internal sealed class ApiKeyUsageFlushService : BackgroundService
+{
+    private readonly ApiKeyUsageRecorder _recorder;
+    private readonly TimeProvider _time;
+
+    public ApiKeyUsageFlushService(ApiKeyUsageRecorder recorder, TimeProvider time)
+    {
+        _recorder = recorder;
+        _time = time;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await _recorder.FlushAsync(CancellationToken.None);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_recorder.Options.UsageFlushInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await _recorder.FlushAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: StopAsync flushes what is left.
+        }
+    }
+}
+
+/// <summary>Listens for revocations announced by other instances and drops those keys from this instance's cache.</summary>
+internal sealed class ApiKeyRevocationSubscriber : IHostedService
+{
+    private readonly IApiKeyRevocationNotifier _notifier;
+    private readonly ApiKeyVerifier _verifier;
+
+    public ApiKeyRevocationSubscriber(IApiKeyRevocationNotifier notifier, ApiKeyVerifier verifier)
+    {
+        _notifier = notifier;
+        _verifier = verifier;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        _notifier.SubscribeAsync(
+            keyId =>
+            {
+                _verifier.Evict(keyId);
+                return Task.CompletedTask;
+            },
+            cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

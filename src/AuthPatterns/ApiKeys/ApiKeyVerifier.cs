@@ -1,0 +1,364 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AuthPatterns.ApiKeys;
+
+/// <summary>The result of one verification: an outcome code and, when the key was found, its record.</summary>
+internal sealed record ApiKeyVerification(string Outcome, string? KeyId, ApiKeyRecord? Record = null)
+{
+    public static readonly ApiKeyVerification Malformed = new(ApiKeyOutcomes.Malformed, null);
+
+    public bool Succeeded => string.Equals(Outcome, ApiKeyOutcomes.Valid, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// Verifies presented keys, cheapest check first: format and checksum (no I/O), the verified-key cache (keyed by an
+/// HMAC of the whole key under a per-process secret), the unknown-id cache, the store, the key's state, the per-key
+/// and per-address budgets, and only then Argon2id, under a concurrency limit that sheds load rather than queueing
+/// without bound. Concurrent first uses of one key share one Argon2id verification. State (expiry, revocation,
+/// networks) is checked on every request, cached or not.
+/// </summary>
+internal sealed class ApiKeyVerifier : IDisposable
+{
+    private readonly IApiKeyStore _store;
+    private readonly ApiKeyHasher _hasher;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ApiKeyAuthenticationOptions _options;
+    private readonly ThreadLocal<IncrementalHash> _cacheKeyHmac;
+    private readonly ConcurrentDictionary<string, CachedKey> _verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _unknownIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<ApiKeyVerification>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _evictedAt = new(StringComparer.Ordinal);
+    private readonly ConcurrencyLimiter _hashSlots;
+    private long _epoch;
+    private readonly PartitionedRateLimiter<string> _perKey;
+    private readonly PartitionedRateLimiter<string> _perAddress;
+
+    public ApiKeyVerifier(
+        IApiKeyStore store,
+        ApiKeyHasher hasher,
+        IOptionsMonitor<ApiKeyAuthenticationOptions> options,
+        TimeProvider time,
+        ILogger<ApiKeyVerifier> logger)
+    {
+        _store = store;
+        _hasher = hasher;
+        _time = time;
+        _logger = logger;
+        _options = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
+
+        // One HMAC instance per thread under one random per-process secret: no key schedule per request.
+        var secret = RandomNumberGenerator.GetBytes(32);
+        _cacheKeyHmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret), trackAllValues: true);
+        _hashSlots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = _options.MaxConcurrentVerifications,
+            QueueLimit = _options.MaxQueuedVerifications,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+        _perKey = Budget(_options.MaxVerificationsPerKey, _options.FailedAttemptWindow);
+        _perAddress = Budget(_options.MaxVerificationsPerAddress, _options.FailedAttemptWindow);
+    }
+
+    public ApiKeyAuthenticationOptions Options => _options;
+
+    public int CachedCount => _verified.Count;
+
+    /// <summary>The Argon2id slots (tests hold them to observe shedding).</summary>
+    internal ConcurrencyLimiter HashSlots => _hashSlots;
+
+    public async ValueTask<ApiKeyVerification> VerifyAsync(string presented, IPAddress? address, CancellationToken cancellationToken)
+    {
+        if (!ApiKeyFormat.TryParse(presented, _options.Prefix, out var parsed) || (parsed.IsTest && !_options.AcceptTestKeys))
+        {
+            return ApiKeyVerification.Malformed;
+        }
+
+        var now = _time.GetUtcNow();
+        var cacheKey = CacheKeyOf(presented);
+        if (_verified.TryGetValue(cacheKey, out var cached))
+        {
+            if (cached.Until > now)
+            {
+                ApiKeyTelemetry.CacheHit();
+                return CheckState(cached.Record, cached.Networks, address, now);
+            }
+
+            _verified.TryRemove(KeyValuePair.Create(cacheKey, cached));
+        }
+
+        ApiKeyTelemetry.CacheMiss();
+        if (_unknownIds.TryGetValue(parsed.KeyId, out var unknownUntil) && unknownUntil > now)
+        {
+            return new ApiKeyVerification(ApiKeyOutcomes.NotFound, parsed.KeyId);
+        }
+
+        // A revocation that lands while this verification runs must not be undone by caching the record read before it.
+        var epoch = Interlocked.Read(ref _epoch);
+        var record = await _store.FindByIdAsync(parsed.KeyId, cancellationToken);
+        if (record is null)
+        {
+            RememberUnknown(parsed.KeyId, now);
+            return new ApiKeyVerification(ApiKeyOutcomes.NotFound, parsed.KeyId);
+        }
+
+        // A dead key costs no hash: its state is refused before Argon2id runs.
+        var networks = ParseNetworks(record.AllowedNetworks);
+        var state = CheckState(record, networks, address, now);
+        if (!state.Succeeded)
+        {
+            return state;
+        }
+
+        var partition = address?.ToString() ?? "unknown";
+        var verification = _inFlight.GetOrAdd(
+            cacheKey,
+            static (key, state) => new Lazy<Task<ApiKeyVerification>>(
+                () => state.Verifier.VerifyHashAsync(state.Presented, key, state.Record, state.Networks, state.Partition, state.Epoch)),
+            (Verifier: this, Presented: presented, Record: record, Networks: networks, Partition: partition, Epoch: epoch));
+        try
+        {
+            // The shared verification is not cancelled by one caller going away: others may be waiting for it.
+            var result = await verification.Value.WaitAsync(cancellationToken);
+            return result.Succeeded ? CheckState(result.Record!, networks, address, _time.GetUtcNow()) : result;
+        }
+        finally
+        {
+            _inFlight.TryRemove(KeyValuePair.Create(cacheKey, verification));
+        }
+    }
+
+    /// <summary>Drops a key from every cache of this instance (after a revocation or a change).</summary>
+    public void Evict(string keyId)
+    {
+        if (_evictedAt.Count >= _options.CacheSizeLimit)
+        {
+            _evictedAt.Clear();
+        }
+
+        _evictedAt[keyId] = Interlocked.Increment(ref _epoch);
+        _unknownIds.TryRemove(keyId, out _);
+        foreach (var entry in _verified)
+        {
+            if (string.Equals(entry.Value.Record.Id, keyId, StringComparison.Ordinal))
+            {
+                _verified.TryRemove(entry);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var hmac in _cacheKeyHmac.Values)
+        {
+            hmac.Dispose();
+        }
+
+        _cacheKeyHmac.Dispose();
+        _hashSlots.Dispose();
+        _perKey.Dispose();
+        _perAddress.Dispose();
+    }
+
+    private async Task<ApiKeyVerification> VerifyHashAsync(string presented, string cacheKey, ApiKeyRecord record, IPNetwork[] networks, string partition, long epoch)
+    {
+        await Task.Yield();
+
+        // A verification that finished between this caller's cache miss and now has already cached the key.
+        if (_verified.TryGetValue(cacheKey, out var cached) && cached.Until > _time.GetUtcNow())
+        {
+            return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, cached.Record);
+        }
+
+        // Look before taking a slot, so a throttled caller never occupies one; take the permits only when hashing.
+        if (!HasBudget(_perKey, record.Id) || !HasBudget(_perAddress, partition))
+        {
+            return new ApiKeyVerification(ApiKeyOutcomes.RateLimited, record.Id);
+        }
+
+        using var slot = await _hashSlots.AcquireAsync(1);
+        if (!slot.IsAcquired)
+        {
+            _logger.VerificationShed(_options.MaxConcurrentVerifications + _options.MaxQueuedVerifications);
+            return new ApiKeyVerification(ApiKeyOutcomes.Overloaded, record.Id);
+        }
+
+        using var keyPermit = _perKey.AttemptAcquire(record.Id);
+        using var addressPermit = _perAddress.AttemptAcquire(partition);
+        if (!keyPermit.IsAcquired || !addressPermit.IsAcquired)
+        {
+            return new ApiKeyVerification(ApiKeyOutcomes.RateLimited, record.Id);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var (valid, needsRehash) = await _hasher.VerifyAsync(presented, record.Hash, _options.HashParameters);
+        ApiKeyTelemetry.HashDuration.Record(
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            new KeyValuePair<string, object?>("result", valid ? "valid" : "invalid"));
+        if (!valid)
+        {
+            return new ApiKeyVerification(ApiKeyOutcomes.InvalidSecret, record.Id);
+        }
+
+        if (needsRehash)
+        {
+            try
+            {
+                record.Hash = await _hasher.HashAsync(presented, _options.HashParameters);
+                await _store.UpdateHashAsync(record.Id, record.Hash);
+                _logger.HashUpgraded(record.Id);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                _logger.HashUpgradeFailed(record.Id, exception);
+            }
+        }
+
+        Remember(cacheKey, record, networks, epoch);
+        return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, record);
+    }
+
+    private static ApiKeyVerification CheckState(ApiKeyRecord record, IPNetwork[] networks, IPAddress? address, DateTimeOffset now)
+    {
+        if (record.RevokedAt is { } revoked && revoked <= now)
+        {
+            return new ApiKeyVerification(ApiKeyOutcomes.Revoked, record.Id);
+        }
+
+        if (record.ExpiresAt is { } expires && expires <= now)
+        {
+            return new ApiKeyVerification(ApiKeyOutcomes.Expired, record.Id);
+        }
+
+        if (networks.Length > 0 && !IsAllowed(networks, address))
+        {
+            return new ApiKeyVerification(ApiKeyOutcomes.NetworkNotAllowed, record.Id);
+        }
+
+        return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, record);
+    }
+
+    private static bool IsAllowed(IPNetwork[] networks, IPAddress? address)
+    {
+        if (address is null)
+        {
+            return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        foreach (var network in networks)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal static IPNetwork[] ParseNetworks(List<string> networks)
+    {
+        if (networks.Count == 0)
+        {
+            return [];
+        }
+
+        var parsed = new List<IPNetwork>(networks.Count);
+        foreach (var network in networks)
+        {
+            // An unreadable entry allows nothing; it never widens the list.
+            if (IPNetwork.TryParse(network, out var value))
+            {
+                parsed.Add(value);
+            }
+        }
+
+        // A list of only unreadable entries must still restrict: match no address.
+        return parsed.Count > 0 ? [.. parsed] : [new IPNetwork(IPAddress.IPv6None, 128)];
+    }
+
+    private string CacheKeyOf(string presented)
+    {
+        // Keys are ASCII and of fixed length (checked by the parser), so this stays small.
+        Span<byte> ascii = stackalloc byte[presented.Length];
+        Encoding.ASCII.GetBytes(presented, ascii);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        var hmac = _cacheKeyHmac.Value!;
+        hmac.AppendData(ascii);
+        hmac.GetHashAndReset(mac);
+        CryptographicOperations.ZeroMemory(ascii);
+        return Convert.ToBase64String(mac);
+    }
+
+    private void Remember(string cacheKey, ApiKeyRecord record, IPNetwork[] networks, long epoch)
+    {
+        if (_evictedAt.TryGetValue(record.Id, out var evicted) && evicted > epoch)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var until = now + _options.CacheLifetime;
+        if (record.ExpiresAt is { } expires && expires < until)
+        {
+            until = expires;
+        }
+
+        if (_verified.Count >= _options.CacheSizeLimit)
+        {
+            foreach (var entry in _verified)
+            {
+                if (entry.Value.Until <= now)
+                {
+                    _verified.TryRemove(entry);
+                }
+            }
+
+            if (_verified.Count >= _options.CacheSizeLimit)
+            {
+                return;
+            }
+        }
+
+        _verified[cacheKey] = new CachedKey(record, networks, until);
+    }
+
+    private void RememberUnknown(string keyId, DateTimeOffset now)
+    {
+        if (_unknownIds.Count >= _options.CacheSizeLimit)
+        {
+            _unknownIds.Clear();
+        }
+
+        _unknownIds[keyId] = now + _options.NotFoundCacheLifetime;
+    }
+
+    private static bool HasBudget(PartitionedRateLimiter<string> limiter, string partition) =>
+        limiter.GetStatistics(partition) is not { CurrentAvailablePermits: <= 0 };
+
+    private static PartitionedRateLimiter<string> Budget(int permits, TimeSpan window) =>
+        PartitionedRateLimiter.Create<string, string>(partition => RateLimitPartition.GetTokenBucketLimiter(
+            partition,
+            _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = permits,
+                TokensPerPeriod = permits,
+                ReplenishmentPeriod = window,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+
+    private sealed record CachedKey(ApiKeyRecord Record, IPNetwork[] Networks, DateTimeOffset Until);
+}

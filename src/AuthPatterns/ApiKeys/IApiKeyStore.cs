@@ -1,0 +1,66 @@
+namespace AuthPatterns.ApiKeys;
+
+/// <summary>
+/// Where API-key records live. Implementations are singletons and thread-safe; they store what they are given and
+/// never see a plaintext key. <see cref="InMemoryApiKeyStore"/> is for tests; <c>AuthPatterns.EntityFrameworkCore</c>
+/// stores keys in the application's own database.
+/// </summary>
+public interface IApiKeyStore
+{
+    /// <summary>Finds a key by its public id.</summary>
+    /// <param name="keyId">The key id.</param>
+    /// <param name="cancellationToken">Cancels the look-up.</param>
+    /// <returns>The record, or <see langword="null"/> when there is none.</returns>
+    Task<ApiKeyRecord?> FindByIdAsync(string keyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists keys, optionally of one owner or tenant.</summary>
+    /// <param name="ownerId">Only this owner's keys, or <see langword="null"/> for all.</param>
+    /// <param name="tenant">Only this tenant's keys, or <see langword="null"/> for all.</param>
+    /// <param name="cancellationToken">Cancels the look-up.</param>
+    /// <returns>The records, newest first.</returns>
+    Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string? ownerId = null, string? tenant = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a new key.</summary>
+    /// <param name="record">The record.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the record is stored.</returns>
+    Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a key's record (scopes, expiry, networks, revocation, hash).</summary>
+    /// <param name="record">The record.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the record is stored.</returns>
+    Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces only a key's hash, after it was upgraded to stronger parameters.</summary>
+    /// <param name="keyId">The key id.</param>
+    /// <param name="hash">The new PHC string.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the hash is stored.</returns>
+    Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a batch of last uses (the latest per key).</summary>
+    /// <param name="uses">The uses.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the batch is stored.</returns>
+    Task RecordLastUsesAsync(IReadOnlyCollection<ApiKeyLastUse> uses, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends a batch of usage events.</summary>
+    /// <param name="events">The events.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the batch is stored.</returns>
+    Task AddUsageEventsAsync(IReadOnlyCollection<ApiKeyUsageEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the usage events of a key since a time, oldest first.</summary>
+    /// <param name="keyId">The key id.</param>
+    /// <param name="since">The earliest time.</param>
+    /// <param name="cancellationToken">Cancels the look-up.</param>
+    /// <returns>The events.</returns>
+    Task<IReadOnlyList<ApiKeyUsageEvent>> ListUsageEventsAsync(string keyId, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes usage events older than a time (the retention setting).</summary>
+    /// <param name="olderThan">The cut-off.</param>
+    /// <param name="cancellationToken">Cancels the delete.</param>
+    /// <returns>The number of events deleted.</returns>
+    Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default);
+}

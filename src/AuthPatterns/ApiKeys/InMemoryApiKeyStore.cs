@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+
+namespace AuthPatterns.ApiKeys;
+
+/// <summary>An <see cref="IApiKeyStore"/> in process memory, for tests and demos: everything is lost on restart.</summary>
+public sealed class InMemoryApiKeyStore : IApiKeyStore
+{
+    private readonly ConcurrentDictionary<string, ApiKeyRecord> _records = new(StringComparer.Ordinal);
+    private readonly List<ApiKeyUsageEvent> _events = [];
+    private readonly Lock _eventsLock = new();
+    private long _nextEventId;
+    private int _lookups;
+
+    /// <summary>How many times <see cref="FindByIdAsync"/> was called (tests check that malformed keys cost no look-up).</summary>
+    public int LookupCount => Volatile.Read(ref _lookups);
+
+    /// <summary>Every stored record (copies), for inspection in tests.</summary>
+    public IReadOnlyList<ApiKeyRecord> Records => [.. _records.Values.Select(r => r.Clone())];
+
+    /// <inheritdoc/>
+    public Task<ApiKeyRecord?> FindByIdAsync(string keyId, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _lookups);
+        return Task.FromResult(_records.TryGetValue(keyId, out var record) ? record.Clone() : null);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string? ownerId = null, string? tenant = null, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<ApiKeyRecord> list = [.. _records.Values
+            .Where(r => (ownerId is null || r.OwnerId == ownerId) && (tenant is null || r.Tenant == tenant))
+            .OrderByDescending(r => r.CreatedAt)
+            .Select(r => r.Clone())];
+        return Task.FromResult(list);
+    }
+
+    /// <inheritdoc/>
+    public Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (!_records.TryAdd(record.Id, record.Clone()))
+        {
+            throw new InvalidOperationException("A key with this id already exists.");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        _records[record.Id] = record.Clone();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default)
+    {
+        if (_records.TryGetValue(keyId, out var record))
+        {
+            var copy = record.Clone();
+            copy.Hash = hash;
+            _records[keyId] = copy;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task RecordLastUsesAsync(IReadOnlyCollection<ApiKeyLastUse> uses, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(uses);
+        foreach (var use in uses)
+        {
+            if (_records.TryGetValue(use.KeyId, out var record))
+            {
+                var copy = record.Clone();
+                copy.LastUsedAt = use.UsedAt;
+                copy.LastUsedAddress = use.Address;
+                _records[use.KeyId] = copy;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task AddUsageEventsAsync(IReadOnlyCollection<ApiKeyUsageEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        lock (_eventsLock)
+        {
+            foreach (var usage in events)
+            {
+                usage.Id = ++_nextEventId;
+                _events.Add(usage);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ApiKeyUsageEvent>> ListUsageEventsAsync(string keyId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        lock (_eventsLock)
+        {
+            IReadOnlyList<ApiKeyUsageEvent> list = [.. _events.Where(e => e.KeyId == keyId && e.OccurredAt >= since).OrderBy(e => e.OccurredAt)];
+            return Task.FromResult(list);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        lock (_eventsLock)
+        {
+            return Task.FromResult(_events.RemoveAll(e => e.OccurredAt < olderThan));
+        }
+    }
+}

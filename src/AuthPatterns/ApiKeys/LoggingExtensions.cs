@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace AuthPatterns.ApiKeys;
+
+// Event ids 2000-2099. Keys are named by their public id only: never the key, its secret or its hash.
+internal static partial class ApiKeyLoggingExtensions
+{
+    [LoggerMessage(2000, LogLevel.Debug, "API key {KeyId} authenticated {Subject}.", EventName = "ApiKeyValidated")]
+    public static partial void KeyValidated(this ILogger logger, string keyId, string subject);
+
+    [LoggerMessage(2001, LogLevel.Information, "API key {KeyId} refused: {Outcome}.", EventName = "ApiKeyRefused")]
+    public static partial void KeyRefused(this ILogger logger, string keyId, string outcome);
+
+    [LoggerMessage(2002, LogLevel.Warning, "API key {KeyId} was sent in the query parameter '{Parameter}' and is exposed: refused; rotate it.", EventName = "ApiKeyExposed")]
+    public static partial void KeyExposed(this ILogger logger, string keyId, string parameter);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Shed an API-key verification: {InFlight} verifications are running or queued.", EventName = "ApiKeyVerificationShed")]
+    public static partial void VerificationShed(this ILogger logger, long inFlight);
+
+    [LoggerMessage(2004, LogLevel.Information, "Upgraded the hash of API key {KeyId} to the configured Argon2id parameters.", EventName = "ApiKeyHashUpgraded")]
+    public static partial void HashUpgraded(this ILogger logger, string keyId);
+
+    [LoggerMessage(2005, LogLevel.Error, "Could not store the upgraded hash of API key {KeyId}.", EventName = "ApiKeyHashUpgradeFailed")]
+    public static partial void HashUpgradeFailed(this ILogger logger, string keyId, Exception exception);
+
+    [LoggerMessage(2006, LogLevel.Information, "Created API key {KeyId} for {Owner}.", EventName = "ApiKeyCreated")]
+    public static partial void KeyCreated(this ILogger logger, string keyId, string owner);
+
+    [LoggerMessage(2007, LogLevel.Information, "Revoked API key {KeyId}: {Reason}.", EventName = "ApiKeyRevoked")]
+    public static partial void KeyRevoked(this ILogger logger, string keyId, string reason);
+
+    [LoggerMessage(2008, LogLevel.Information, "Rolled API key {KeyId} to {NewKeyId}; the old key works until {GraceEnd}.", EventName = "ApiKeyRolled")]
+    public static partial void KeyRolled(this ILogger logger, string keyId, string newKeyId, DateTimeOffset graceEnd);
+
+    [LoggerMessage(2009, LogLevel.Information, "Changed the {What} of API key {KeyId}.", EventName = "ApiKeyChanged")]
+    public static partial void KeyChanged(this ILogger logger, string keyId, string what);
+
+    [LoggerMessage(2010, LogLevel.Error, "Could not write API-key usage to the store; {Count} entries dropped.", EventName = "ApiKeyUsageFlushFailed")]
+    public static partial void UsageFlushFailed(this ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(2011, LogLevel.Debug, "Wrote {LastUses} last uses and {Events} usage events.", EventName = "ApiKeyUsageFlushed")]
+    public static partial void UsageFlushed(this ILogger logger, int lastUses, int events);
+
+    [LoggerMessage(2012, LogLevel.Warning, "Could not publish the revocation of API key {KeyId}; other instances keep it until their cache expires.", EventName = "ApiKeyRevocationPublishFailed")]
+    public static partial void RevocationPublishFailed(this ILogger logger, string keyId, Exception exception);
+}

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Text.Json;
+using AuthPatterns.ApiKeys;
+using AuthPatterns.Tool;
+
+namespace AuthPatterns.Tests.ApiKeys;
+
+/// <summary><c>authpatterns keys ...</c>, parsed and invoked in process against a temporary SQLite file.</summary>
+public sealed class KeysCommandTests : IDisposable
+{
+    private readonly string _database = Path.Combine(Path.GetTempPath(), $"authpatterns-tool-{Guid.NewGuid():N}.db");
+
+    public KeysCommandTests() => KeysCommand.ConfigureOptions = ApiKeyTestApp.Cheap;
+
+    private string Connection => $"Data Source={_database};Pooling=False";
+
+    public void Dispose() => File.Delete(_database);
+
+    [Fact]
+    public async Task Create_list_show_roll_and_revoke_work_against_sqlite()
+    {
+        var (code, output, _) = await RunAsync(
+            "keys", "create", "--provider", "sqlite", "--connection", Connection, "--owner", "partner-1", "--scope", "events:write",
+            "--scope", "profile:read", "--expires-in", "90d", "--tenant", "acme", "--allow-network", "10.0.0.0/8", "--json");
+        Assert.Equal(0, code);
+        var created = JsonDocument.Parse(output).RootElement;
+        var id = created.GetProperty("id").GetString()!;
+        var key = created.GetProperty("key").GetString()!;
+        Assert.True(ApiKeyFormat.IsWellFormed(key));
+        Assert.Contains(id, key, StringComparison.Ordinal);
+        Assert.Equal(["events:write", "profile:read"], created.GetProperty("scopes").EnumerateArray().Select(e => e.GetString()));
+        var expiresAt = created.GetProperty("expiresAt").GetDateTimeOffset();
+        Assert.InRange(expiresAt - DateTimeOffset.UtcNow, TimeSpan.FromDays(89), TimeSpan.FromDays(90));
+
+        (code, output, _) = await RunAsync("keys", "list", "--connection", Connection, "--json");
+        Assert.Equal(0, code);
+        Assert.Contains(id, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(key[(key.LastIndexOf('_') + 1)..], output, StringComparison.Ordinal);
+        Assert.DoesNotContain("argon2id", output, StringComparison.Ordinal);
+
+        (code, output, _) = await RunAsync("keys", "show", id, "--connection", Connection);
+        Assert.Equal(0, code);
+        Assert.Contains("acme", output, StringComparison.Ordinal);
+        Assert.Contains("10.0.0.0/8", output, StringComparison.Ordinal);
+
+        (code, output, _) = await RunAsync("keys", "roll", id, "--grace", "1h", "--connection", Connection, "--json");
+        Assert.Equal(0, code);
+        var rolled = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(id, rolled.GetProperty("rolledFromId").GetString());
+        Assert.NotEqual(key, rolled.GetProperty("key").GetString());
+
+        (code, output, _) = await RunAsync("keys", "revoke", id, "--reason", "leaked", "--connection", Connection, "--json");
+        Assert.Equal(0, code);
+        Assert.Equal("leaked", JsonDocument.Parse(output).RootElement.GetProperty("revocationReason").GetString());
+
+        // The key works against the same store from an application.
+        using var services = KeysCommand.BuildServices("sqlite", Connection);
+        var verifier = services.GetRequiredService<ApiKeyVerifier>();
+        Assert.Equal(ApiKeyOutcomes.Revoked, (await verifier.VerifyAsync(key, System.Net.IPAddress.Parse("10.1.1.1"), default)).Outcome);
+        Assert.Equal(ApiKeyOutcomes.Valid, (await verifier.VerifyAsync(rolled.GetProperty("key").GetString()!, System.Net.IPAddress.Parse("10.1.1.1"), default)).Outcome);
+    }
+
+    [Fact]
+    public async Task Errors_are_reported_with_a_non_zero_exit_code()
+    {
+        var (code, _, error) = await RunAsync("keys", "show", "AAAAAAAAAAAA", "--connection", Connection);
+        Assert.Equal(1, code);
+        Assert.Contains("No key", error, StringComparison.Ordinal);
+
+        (code, _, error) = await RunAsync("keys", "create", "--connection", Connection, "--owner", "o", "--scope", "a b");
+        Assert.Equal(1, code);
+        Assert.Contains("not a valid scope", error, StringComparison.Ordinal);
+
+        (code, _, error) = await RunAsync("keys", "list", "--provider", "mysql", "--connection", Connection);
+        Assert.Equal(2, code);
+        Assert.Contains("--provider", error, StringComparison.Ordinal);
+
+        (code, _, _) = await RunAsync("keys", "create", "--connection", Connection, "--owner", "o");
+        Assert.NotEqual(0, code);
+    }
+
+    [Theory]
+    [InlineData("90d", 90 * 24)]
+    [InlineData("12h", 12)]
+    [InlineData("2w", 14 * 24)]
+    public void Durations_read_like_people_write_them(string value, int hours)
+    {
+        Assert.Equal(TimeSpan.FromHours(hours), KeysCommand.ParseDuration(value));
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var root = new RootCommand { KeysCommand.Create() };
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (code, output.ToString(), error.ToString());
+    }
+}
