@@ -9,7 +9,8 @@ internal static class LayeredTestHost
     public static async Task<WebApplication> StartAsync(
         Action<WebApplication> map,
         Action<LayeredAuthBuilder>? configure = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Action<WebApplication>? beforeAuthentication = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
@@ -19,6 +20,7 @@ internal static class LayeredTestHost
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
+        beforeAuthentication?.Invoke(app);
         app.UseAuthentication();
         app.UseAuthorization();
         map(app);
