@@ -49,6 +49,9 @@ public static class ApiKeyOutcomes
     /// <summary>Too many verifications in flight; the request was shed with 503.</summary>
     public const string Overloaded = "overloaded";
 
+    /// <summary>The key store could not be reached; the request was refused with 503, failing closed.</summary>
+    public const string StoreUnavailable = "store_unavailable";
+
     /// <summary>The key was sent in the query string and refused with 400.</summary>
     public const string Exposed = "exposed";
 }

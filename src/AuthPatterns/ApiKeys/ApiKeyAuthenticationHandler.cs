@@ -28,6 +28,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         [ApiKeyOutcomes.NetworkNotAllowed] = AuthenticateResult.Fail("The API key may not be used from this address."),
         [ApiKeyOutcomes.RateLimited] = AuthenticateResult.Fail("The API key was not accepted."),
         [ApiKeyOutcomes.Overloaded] = AuthenticateResult.Fail("The API key could not be verified now."),
+        [ApiKeyOutcomes.StoreUnavailable] = AuthenticateResult.Fail("The API key could not be verified now."),
     };
 
     private static readonly object VerificationKey = new();
@@ -140,17 +141,20 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         await HandleAuthenticateOnceSafeAsync();
-        if (Context.Items[VerificationKey] is ApiKeyVerification { Outcome: ApiKeyOutcomes.Overloaded })
+        if (Context.Items[VerificationKey] is ApiKeyVerification { Outcome: ApiKeyOutcomes.Overloaded or ApiKeyOutcomes.StoreUnavailable } unavailable)
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(Options.OverloadRetryAfter.TotalSeconds));
             Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            var overloaded = unavailable.Outcome == ApiKeyOutcomes.Overloaded;
             await LayeredProblemDetails.WriteAsync(
                 Context,
                 ProblemTypeBase,
                 StatusCodes.Status503ServiceUnavailable,
-                "overloaded",
+                overloaded ? "overloaded" : "temporarily_unavailable",
                 "Try again shortly",
-                "Too many API keys are being verified right now. Retry after the time given in Retry-After.");
+                overloaded
+                    ? "Too many API keys are being verified right now. Retry after the time given in Retry-After."
+                    : "API keys cannot be verified right now. Retry after the time given in Retry-After.");
             return;
         }
 

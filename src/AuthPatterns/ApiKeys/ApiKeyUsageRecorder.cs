@@ -21,6 +21,11 @@ internal sealed class ApiKeyUsageRecorder
     private readonly ILogger _logger;
     private readonly ApiKeyAuthenticationOptions _options;
     private readonly SemaphoreSlim _flushLock = new(1, 1);
+
+    // What a failed flush could not write, kept for the next one: a store outage delays usage data, it does not lose it
+    // (up to Capacity events; last uses are one per key).
+    private readonly Dictionary<string, ApiKeyLastUse> _pendingLastUses = new(StringComparer.Ordinal);
+    private readonly List<ApiKeyUsageEvent> _pendingEvents = [];
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
     public ApiKeyUsageRecorder(IApiKeyStore store, IOptionsMonitor<ApiKeyAuthenticationOptions> options, TimeProvider time, ILogger<ApiKeyUsageRecorder> logger)
@@ -41,11 +46,11 @@ internal sealed class ApiKeyUsageRecorder
         await _flushLock.WaitAsync(cancellationToken);
         try
         {
-            var lastUses = new Dictionary<string, ApiKeyLastUse>(StringComparer.Ordinal);
-            var events = new List<ApiKeyUsageEvent>();
+            var lastUses = _pendingLastUses;
+            var events = _pendingEvents;
             while (_queue.Reader.TryRead(out var usage))
             {
-                if (!lastUses.TryGetValue(usage.KeyId, out var last) || last.UsedAt <= usage.OccurredAt)
+                if (_options.RecordLastUse && (!lastUses.TryGetValue(usage.KeyId, out var last) || last.UsedAt <= usage.OccurredAt))
                 {
                     lastUses[usage.KeyId] = new ApiKeyLastUse(usage.KeyId, usage.OccurredAt, usage.Address);
                 }
@@ -56,16 +61,28 @@ internal sealed class ApiKeyUsageRecorder
                 }
             }
 
+            if (events.Count > Capacity)
+            {
+                var dropped = events.Count - Capacity;
+                events.RemoveRange(0, dropped);
+                _logger.UsageEventsDropped(dropped);
+            }
+
+            int lastUsesWritten = 0, eventsWritten = 0;
             try
             {
-                if (lastUses.Count > 0 && _options.RecordLastUse)
+                if (lastUses.Count > 0)
                 {
-                    await _store.RecordLastUsesAsync(lastUses.Values, cancellationToken);
+                    await _store.RecordLastUsesAsync(lastUses.Values.ToArray(), cancellationToken);
+                    lastUsesWritten = lastUses.Count;
+                    lastUses.Clear();
                 }
 
                 if (events.Count > 0)
                 {
-                    await _store.AddUsageEventsAsync(events, cancellationToken);
+                    await _store.AddUsageEventsAsync(events.ToArray(), cancellationToken);
+                    eventsWritten = events.Count;
+                    events.Clear();
                 }
 
                 var now = _time.GetUtcNow();
@@ -75,9 +92,9 @@ internal sealed class ApiKeyUsageRecorder
                     await _store.DeleteUsageEventsAsync(now - _options.UsageEventRetention, cancellationToken);
                 }
 
-                if (lastUses.Count + events.Count > 0)
+                if (lastUsesWritten + eventsWritten > 0)
                 {
-                    _logger.UsageFlushed(lastUses.Count, events.Count);
+                    _logger.UsageFlushed(lastUsesWritten, eventsWritten);
                 }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

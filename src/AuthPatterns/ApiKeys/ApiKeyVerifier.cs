@@ -102,7 +102,18 @@ internal sealed class ApiKeyVerifier : IDisposable
 
         // A revocation that lands while this verification runs must not be undone by caching the record read before it.
         var epoch = Interlocked.Read(ref _epoch);
-        var record = await _store.FindByIdAsync(parsed.KeyId, cancellationToken);
+        ApiKeyRecord? record;
+        try
+        {
+            record = await _store.FindByIdAsync(parsed.KeyId, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Fail closed, and say so: a store outage is a 503 the caller can retry, never a 500 or a valid key.
+            _logger.StoreUnavailable(parsed.KeyId, exception);
+            return new ApiKeyVerification(ApiKeyOutcomes.StoreUnavailable, parsed.KeyId);
+        }
+
         if (record is null)
         {
             RememberUnknown(parsed.KeyId, now);

@@ -35,7 +35,7 @@ internal static partial class ApiKeyLoggingExtensions
     [LoggerMessage(2009, LogLevel.Information, "Changed the {What} of API key {KeyId}.", EventName = "ApiKeyChanged")]
     public static partial void KeyChanged(this ILogger logger, string keyId, string what);
 
-    [LoggerMessage(2010, LogLevel.Error, "Could not write API-key usage to the store; {Count} entries dropped.", EventName = "ApiKeyUsageFlushFailed")]
+    [LoggerMessage(2010, LogLevel.Error, "Could not write API-key usage to the store; {Count} entries are kept for the next attempt.", EventName = "ApiKeyUsageFlushFailed")]
     public static partial void UsageFlushFailed(this ILogger logger, int count, Exception exception);
 
     [LoggerMessage(2011, LogLevel.Debug, "Wrote {LastUses} last uses and {Events} usage events.", EventName = "ApiKeyUsageFlushed")]
@@ -43,4 +43,10 @@ internal static partial class ApiKeyLoggingExtensions
 
     [LoggerMessage(2012, LogLevel.Warning, "Could not publish the revocation of API key {KeyId}; other instances keep it until their cache expires.", EventName = "ApiKeyRevocationPublishFailed")]
     public static partial void RevocationPublishFailed(this ILogger logger, string keyId, Exception exception);
+
+    [LoggerMessage(2013, LogLevel.Error, "The API-key store could not be read while verifying key {KeyId}; the request is refused with 503.", EventName = "ApiKeyStoreUnavailable")]
+    public static partial void StoreUnavailable(this ILogger logger, string keyId, Exception exception);
+
+    [LoggerMessage(2014, LogLevel.Error, "The API-key store has been unreachable for so long that {Count} of the oldest usage events were dropped.", EventName = "ApiKeyUsageEventsDropped")]
+    public static partial void UsageEventsDropped(this ILogger logger, int count);
 }
