@@ -119,9 +119,10 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
         }
 
         AtLeast(CacheSizeLimit, 1, nameof(CacheSizeLimit));
-        AtLeast(HashMemorySize, 8 * Math.Max(1, HashParallelism), nameof(HashMemorySize));
-        AtLeast(HashIterations, 1, nameof(HashIterations));
-        AtLeast(HashParallelism, 1, nameof(HashParallelism));
+        // The upper bounds are the ones the verifier accepts in a stored hash: a key hashed beyond them could never verify.
+        Between(HashMemorySize, 8 * Math.Max(1, HashParallelism), ApiKeyHasher.MaxMemorySize, nameof(HashMemorySize));
+        Between(HashIterations, 1, ApiKeyHasher.MaxIterations, nameof(HashIterations));
+        Between(HashParallelism, 1, ApiKeyHasher.MaxParallelism, nameof(HashParallelism));
         AtLeast(MaxConcurrentVerifications, 1, nameof(MaxConcurrentVerifications));
         AtLeast(MaxQueuedVerifications, 0, nameof(MaxQueuedVerifications));
         AtLeast(MaxVerificationsPerKey, 1, nameof(MaxVerificationsPerKey));
@@ -132,6 +133,14 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
             if (value <= TimeSpan.Zero)
             {
                 throw new ArgumentOutOfRangeException(name, value, $"{Section}{name} must be positive.");
+            }
+        }
+
+        static void Between(int value, int minimum, int maximum, string name)
+        {
+            if (value < minimum || value > maximum)
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"{Section}{name} must be between {minimum} and {maximum}.");
             }
         }
 

@@ -18,9 +18,9 @@ internal sealed class ApiKeyHasher
     private const int HashLength = 32;
 
     // Bounds on stored parameters, so a tampered record cannot make one verification allocate gigabytes.
-    private const int MaxMemorySize = 1024 * 1024;
-    private const int MaxIterations = 64;
-    private const int MaxParallelism = 16;
+    internal const int MaxMemorySize = 1024 * 1024;
+    internal const int MaxIterations = 64;
+    internal const int MaxParallelism = 16;
 
     private long _invocations;
 

@@ -160,6 +160,9 @@ public sealed class ApiKeyExposureAndAuditTests
     [InlineData("HeaderName", "", "LayeredAuth:ApiKeys:HeaderName")]
     [InlineData("CacheLifetime", "00:00:00", "LayeredAuth:ApiKeys:CacheLifetime")]
     [InlineData("HashIterations", "0", "LayeredAuth:ApiKeys:HashIterations")]
+    [InlineData("HashIterations", "65", "LayeredAuth:ApiKeys:HashIterations must be between 1 and 64")]
+    [InlineData("HashParallelism", "17", "LayeredAuth:ApiKeys:HashParallelism")]
+    [InlineData("HashMemorySize", "2097152", "LayeredAuth:ApiKeys:HashMemorySize")]
     public async Task Invalid_configuration_fails_at_startup_naming_the_option(string name, string value, string expected)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
