@@ -115,6 +115,11 @@ public sealed class JwtValidationOptions
             throw new InvalidOperationException($"{prefix}Authority must be an absolute address.");
         }
 
+        if (MetadataAddress is { IsAbsoluteUri: false })
+        {
+            throw new InvalidOperationException($"{prefix}MetadataAddress must be an absolute address.");
+        }
+
         if (string.IsNullOrWhiteSpace(Issuer) && Authority is null)
         {
             throw new InvalidOperationException($"{prefix}Issuer is required.");

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.TestHost;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Claims;
@@ -223,6 +224,46 @@ public sealed class JwtSchemeTests : IDisposable
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
             LayeredTestHost.StartAsync(_ => { }, b => b.AddJwt(o => o.JwksUri = JwksUri)));
         Assert.Contains("LayeredAuth:Jwt:Issuer is required.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Production", null, "http://issuer.test/jwks", "LayeredAuth:Jwt:JwksUri must be an https address outside Development")]
+    [InlineData("Production", "http://issuer.test", null, "LayeredAuth:Jwt:Authority must be an https address outside Development")]
+    [InlineData("Development", null, null, "LayeredAuth:Jwt:UseLocalSigningKeys needs the application's signing key ring")]
+    public async Task Unsafe_or_incomplete_key_sources_fail_at_startup(string environment, string? authority, string? jwksUri, string message)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Services.AddLayeredAuth().AddJwt(o =>
+        {
+            o.Issuer = Issuer;
+            o.Audience = Audience;
+            o.Authority = authority;
+            o.JwksUri = jwksUri is null ? null : new Uri(jwksUri);
+            o.UseLocalSigningKeys = authority is null && jwksUri is null;
+        });
+        await using var app = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plain_http_key_source_is_accepted_in_production_only_when_explicitly_allowed()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Services.AddLayeredAuth().AddJwt(o =>
+        {
+            o.Issuer = Issuer;
+            o.Audience = Audience;
+            o.JwksUri = new Uri("http://127.0.0.1:9/jwks");
+            o.RequireHttpsMetadata = false;
+        });
+        await using var app = builder.Build();
+        await app.StartAsync();
+        await app.StopAsync();
     }
 
     [Fact]
