@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.TestHost;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Claims;
@@ -7,6 +6,7 @@ using System.Text.Json;
 using AuthPatterns.Jwt;
 using AuthPatterns.Tests.Layered;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using static AuthPatterns.Tests.Jwt.JwtTestKit;
