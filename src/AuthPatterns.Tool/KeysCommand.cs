@@ -29,6 +29,12 @@ internal static class KeysCommand
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LayeredAuth__ApiKeys__ConnectionString") ?? "Data Source=authpatterns-keys.db",
     };
 
+    private static readonly Option<string> Prefix = new("--prefix")
+    {
+        Description = "The key prefix the application is configured with (LayeredAuth:ApiKeys:Prefix).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LayeredAuth__ApiKeys__Prefix") ?? ApiKeyFormat.DefaultPrefix,
+    };
+
     private static readonly Option<bool> AsJson = new("--json") { Description = "Print machine-readable JSON." };
 
     /// <summary>Lets tests make hashing cheap; the tool itself always uses the library's defaults.</summary>
@@ -57,7 +63,7 @@ internal static class KeysCommand
 
         var command = new Command("create", "Create a key. The key is printed once and not stored.")
         {
-            Provider, Connection, AsJson, owner, scopes, expiresIn, tenant, name, networks, test,
+            Provider, Connection, Prefix, AsJson, owner, scopes, expiresIn, tenant, name, networks, test,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
         {
@@ -98,7 +104,7 @@ internal static class KeysCommand
     {
         var owner = new Option<string?>("--owner") { Description = "Only this owner's keys." };
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's keys." };
-        var command = new Command("list", "List keys (never their secrets).") { Provider, Connection, AsJson, owner, tenant };
+        var command = new Command("list", "List keys (never their secrets).") { Provider, Connection, Prefix, AsJson, owner, tenant };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
         {
             var keys = await manager.ListAsync(parse.GetValue(owner), parse.GetValue(tenant), cancellationToken);
@@ -124,7 +130,7 @@ internal static class KeysCommand
     private static Command ShowCommand()
     {
         var id = new Argument<string>("id") { Description = "The key id." };
-        var command = new Command("show", "Show one key (never its secret).") { Provider, Connection, AsJson, id };
+        var command = new Command("show", "Show one key (never its secret).") { Provider, Connection, Prefix, AsJson, id };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
         {
             var key = await manager.GetAsync(parse.GetRequiredValue(id), cancellationToken);
@@ -139,7 +145,7 @@ internal static class KeysCommand
         var reason = new Option<string>("--reason") { Description = "Why, for the audit trail.", DefaultValueFactory = _ => "revoked with the authpatterns tool" };
         var command = new Command("revoke", "Revoke a key. Instances without a revocation notifier drop it within their cache lifetime (60 s by default).")
         {
-            Provider, Connection, AsJson, id, reason,
+            Provider, Connection, Prefix, AsJson, id, reason,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
         {
@@ -156,7 +162,7 @@ internal static class KeysCommand
         var grace = new Option<string>("--grace") { Description = "How long the old key keeps working, for example 24h or 0m (never past its own expiry).", DefaultValueFactory = _ => "24h" };
         var command = new Command("roll", "Issue a new key with the same scopes and metadata; the old one keeps working for the grace period.")
         {
-            Provider, Connection, AsJson, id, grace,
+            Provider, Connection, Prefix, AsJson, id, grace,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
         {
@@ -193,7 +199,7 @@ internal static class KeysCommand
         ServiceProvider services;
         try
         {
-            services = BuildServices(parse.GetRequiredValue(Provider), parse.GetRequiredValue(Connection));
+            services = BuildServices(parse.GetRequiredValue(Provider), parse.GetRequiredValue(Connection), parse.GetRequiredValue(Prefix));
         }
         catch (InvalidOperationException exception)
         {
@@ -220,7 +226,7 @@ internal static class KeysCommand
         }
     }
 
-    internal static ServiceProvider BuildServices(string provider, string connectionString)
+    internal static ServiceProvider BuildServices(string provider, string connectionString, string prefix = ApiKeyFormat.DefaultPrefix)
     {
         var normalized = provider.ToLowerInvariant();
         if (normalized is not ("sqlite" or "postgres" or "postgresql"))
@@ -236,6 +242,7 @@ internal static class KeysCommand
         services.AddLayeredAuth().AddApiKeys(options =>
         {
             options.UseEntityFrameworkCore<ApiKeyDbContext>();
+            options.Prefix = prefix;
             ConfigureOptions?.Invoke(options);
         });
         return services.BuildServiceProvider();

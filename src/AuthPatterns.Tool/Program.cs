@@ -6,7 +6,7 @@ internal static class Program
 {
     public static Task<int> Main(string[] args)
     {
-        var root = new RootCommand("AuthPatterns: manage API keys, signing keys and development tokens.");
+        var root = new RootCommand("AuthPatterns: manage API keys and mint development tokens.");
 
         // Each command family lives in its own file and adds itself here.
         root.Subcommands.Add(KeysCommand.Create());

@@ -31,7 +31,29 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
     {
         var feature = Select();
         Context.Features.Set<ILayeredAuthenticationFeature>(feature);
+        if (feature.SelectedScheme is null && !feature.IsAmbiguous)
+        {
+            return AuthenticateResult.NoResult();
+        }
 
+        // A span per authenticated request (null, and free, when nobody listens to the AuthPatterns source).
+        using var activity = LayeredAuthTelemetry.ActivitySource.StartActivity("AuthPatterns.Authenticate");
+        var result = await AuthenticateSelectedAsync(feature);
+        if (activity is not null)
+        {
+            activity.SetTag("authpatterns.scheme", feature.SelectedScheme ?? "ambiguous");
+            activity.SetTag("authpatterns.result", result.Succeeded ? "success" : result.None ? "none" : "failure");
+            if (!result.Succeeded)
+            {
+                activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "not authenticated");
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<AuthenticateResult> AuthenticateSelectedAsync(ILayeredAuthenticationFeature feature)
+    {
         if (feature.IsAmbiguous)
         {
             Logger.AmbiguousCredentials(string.Join(", ", feature.PresentedSchemes));
@@ -39,23 +61,19 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
             return AmbiguousResult;
         }
 
-        if (feature.SelectedScheme is null)
-        {
-            return AuthenticateResult.NoResult();
-        }
-
         if (feature.SchemeNotAllowed)
         {
-            Logger.SchemeNotAllowed(feature.SelectedScheme, string.Join(", ", AllowedSchemes() ?? []));
+            Logger.SchemeNotAllowed(feature.SelectedScheme!, string.Join(", ", AllowedSchemes() ?? []));
             LayeredAuthTelemetry.Selections.Add(1, new KeyValuePair<string, object?>("reason", "scheme_not_allowed"));
             return NotAllowedResult;
         }
 
-        Logger.SchemeSelected(feature.SelectedScheme);
-        var result = await Context.AuthenticateAsync(feature.SelectedScheme);
+        var selected = feature.SelectedScheme!;
+        Logger.SchemeSelected(selected);
+        var result = await Context.AuthenticateAsync(selected);
         if (result.Succeeded)
         {
-            MarkScheme(result.Principal, feature.SelectedScheme);
+            MarkScheme(result.Principal, selected);
         }
 
         return result;

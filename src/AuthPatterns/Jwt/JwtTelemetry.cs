@@ -10,7 +10,7 @@ internal static class JwtTelemetry
         "authpatterns.jwt.jwks_fetches", unit: "{fetch}", description: "JWKS fetches, tagged result (ok, failed) and reason (scheduled, unknown_kid, initial).");
 
     public static readonly Counter<long> CacheLookups = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.jwt.cache_lookups", unit: "{lookup}", description: "Validated-token cache lookups, tagged hit (true, false).");
+        "authpatterns.jwt.cache_lookups", unit: "{lookup}", description: "Validated-token cache lookups, tagged result (hit, miss).");
 
     public static void RecordFetch(string result, string reason) =>
         JwksFetches.Add(1, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("reason", reason));

@@ -56,11 +56,11 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             hash = TokenHash.Of(token);
             if (_cache.TryGet(hash, out var cached) && _keys.IsPublished(cached!.KeyId))
             {
-                JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("hit", true));
+                JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
                 return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached, "valid_cached");
             }
 
-            JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("hit", false));
+            JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
         }
 
         var refusal = _structure.Validate(token, out var header);

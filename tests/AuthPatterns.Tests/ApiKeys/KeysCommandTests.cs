@@ -61,6 +61,19 @@ public sealed class KeysCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Keys_follow_the_prefix_the_application_is_configured_with()
+    {
+        var (code, output, _) = await RunAsync("keys", "create", "--connection", Connection, "--prefix", "acme", "--owner", "o", "--scope", "a", "--json");
+        Assert.Equal(0, code);
+        var key = JsonDocument.Parse(output).RootElement.GetProperty("key").GetString()!;
+        Assert.StartsWith("acme_live_", key, StringComparison.Ordinal);
+
+        using var services = KeysCommand.BuildServices("sqlite", Connection, "acme");
+        var verifier = services.GetRequiredService<ApiKeyVerifier>();
+        Assert.Equal(ApiKeyOutcomes.Valid, (await verifier.VerifyAsync(key, System.Net.IPAddress.Loopback, default)).Outcome);
+    }
+
+    [Fact]
     public async Task Errors_are_reported_with_a_non_zero_exit_code()
     {
         var (code, _, error) = await RunAsync("keys", "show", "AAAAAAAAAAAA", "--connection", Connection);
