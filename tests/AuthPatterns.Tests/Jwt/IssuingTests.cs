@@ -81,6 +81,27 @@ public sealed class IssuingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_token_lifetime_that_outlives_key_retention_fails_at_startup()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSigningKeyRing(o =>
+        {
+            o.KeyDirectory = _directory;
+            o.RetainAfterRetirement = TimeSpan.FromHours(1);
+        });
+        builder.Services.AddServiceTokenIssuer(o =>
+        {
+            o.Issuer = Issuer;
+            o.MaxLifetime = TimeSpan.FromHours(1);
+        });
+        await using var app = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains("ServiceTokenIssuerOptions.MaxLifetime plus 5 minutes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Service_tokens_carry_the_rfc_9068_claims_and_validate_against_the_local_ring()
     {
         await using var app = await StartIssuerAsync();

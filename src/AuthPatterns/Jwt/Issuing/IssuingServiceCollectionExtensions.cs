@@ -42,7 +42,12 @@ public static class IssuingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         services.AddSigningKeyRing();
         services.Configure(configure);
-        services.AddOptions<ServiceTokenIssuerOptions>().Validate(Valid(static (ServiceTokenIssuerOptions o) => o.Validate())).ValidateOnStart();
+        services.AddOptions<ServiceTokenIssuerOptions>()
+            .Validate(Valid(static (ServiceTokenIssuerOptions o) => o.Validate()))
+            .Validate<IOptions<SigningKeyRingOptions>>(
+                static (issuer, ring) => issuer.MaxLifetime + ServiceTokenIssuer.MaxVerifierSkew <= ring.Value.RetainAfterRetirement,
+                ServiceTokenIssuer.LifetimeOutlivesKeyMessage)
+            .ValidateOnStart();
         services.TryAddSingleton<IServiceTokenIssuer, ServiceTokenIssuer>();
         return services;
     }

@@ -33,22 +33,22 @@ public sealed class ServiceTokenHandlerOptions
     {
         if (TokenEndpoint is null && string.IsNullOrWhiteSpace(Audience))
         {
-            throw new InvalidOperationException("ServiceTokenHandler:Audience is required with the local issuer.");
+            throw new InvalidOperationException("ServiceTokenHandlerOptions.Audience is required with the local issuer.");
         }
 
         if (TokenEndpoint is not null && (string.IsNullOrEmpty(ClientId) || string.IsNullOrEmpty(ClientSecret)))
         {
-            throw new InvalidOperationException("ServiceTokenHandler:ClientId and ServiceTokenHandler:ClientSecret are required with a TokenEndpoint.");
+            throw new InvalidOperationException("ServiceTokenHandlerOptions.ClientId and ServiceTokenHandlerOptions.ClientSecret are required with a TokenEndpoint.");
         }
 
         if (TokenEndpoint is { IsAbsoluteUri: false })
         {
-            throw new InvalidOperationException("ServiceTokenHandler:TokenEndpoint must be an absolute address.");
+            throw new InvalidOperationException("ServiceTokenHandlerOptions.TokenEndpoint must be an absolute address.");
         }
 
         if (RenewBefore < TimeSpan.Zero)
         {
-            throw new InvalidOperationException("ServiceTokenHandler:RenewBefore must not be negative.");
+            throw new InvalidOperationException("ServiceTokenHandlerOptions.RenewBefore must not be negative.");
         }
     }
 }

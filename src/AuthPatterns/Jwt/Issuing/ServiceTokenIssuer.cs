@@ -9,7 +9,10 @@ namespace AuthPatterns.Jwt.Issuing;
 /// <summary>Signs RFC 9068 access tokens with the current key of the <see cref="SigningKeyRing"/>.</summary>
 internal sealed class ServiceTokenIssuer : IServiceTokenIssuer
 {
-    private static readonly TimeSpan MaxVerifierSkew = TimeSpan.FromMinutes(5);
+    internal static readonly TimeSpan MaxVerifierSkew = TimeSpan.FromMinutes(5);
+
+    internal const string LifetimeOutlivesKeyMessage =
+        "ServiceTokenIssuerOptions.MaxLifetime plus 5 minutes of clock skew must not exceed SigningKeyRingOptions.RetainAfterRetirement.";
 
     private readonly SigningKeyRing _ring;
     private readonly ServiceTokenIssuerOptions _options;
@@ -24,7 +27,7 @@ internal sealed class ServiceTokenIssuer : IServiceTokenIssuer
         if (_options.MaxLifetime + MaxVerifierSkew > ring.RetainAfterRetirement)
         {
             // A token must expire (plus the verifiers' skew) before the key that signed it leaves the JWKS.
-            throw new InvalidOperationException("ServiceTokenIssuer:MaxLifetime plus 5 minutes of clock skew must not exceed SigningKeyRing:RetainAfterRetirement.");
+            throw new InvalidOperationException(LifetimeOutlivesKeyMessage);
         }
 
         _time = time;

@@ -55,12 +55,12 @@ public sealed class ServiceTokenIssuerOptions
     {
         if (string.IsNullOrWhiteSpace(Issuer))
         {
-            throw new InvalidOperationException("ServiceTokenIssuer:Issuer is required.");
+            throw new InvalidOperationException("ServiceTokenIssuerOptions.Issuer is required.");
         }
 
         if (DefaultLifetime <= TimeSpan.Zero || DefaultLifetime > MaxLifetime)
         {
-            throw new InvalidOperationException("ServiceTokenIssuer:DefaultLifetime must be positive and not above ServiceTokenIssuer:MaxLifetime.");
+            throw new InvalidOperationException("ServiceTokenIssuerOptions.DefaultLifetime must be positive and not above ServiceTokenIssuerOptions.MaxLifetime.");
         }
     }
 }

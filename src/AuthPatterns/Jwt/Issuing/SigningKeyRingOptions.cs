@@ -47,27 +47,27 @@ public sealed class SigningKeyRingOptions
     {
         if (KeySize is < 2048 or > 8192)
         {
-            throw new InvalidOperationException("SigningKeyRing:KeySize must be between 2048 and 8192.");
+            throw new InvalidOperationException("SigningKeyRingOptions.KeySize must be between 2048 and 8192.");
         }
 
         if (RotationInterval < TimeSpan.FromHours(1))
         {
-            throw new InvalidOperationException("SigningKeyRing:RotationInterval must be at least 1 hour.");
+            throw new InvalidOperationException("SigningKeyRingOptions.RotationInterval must be at least 1 hour.");
         }
 
         if (PublishAhead <= TimeSpan.Zero || PublishAhead >= RotationInterval)
         {
-            throw new InvalidOperationException("SigningKeyRing:PublishAhead must be positive and shorter than SigningKeyRing:RotationInterval.");
+            throw new InvalidOperationException("SigningKeyRingOptions.PublishAhead must be positive and shorter than SigningKeyRingOptions.RotationInterval.");
         }
 
         if (RetainAfterRetirement <= TimeSpan.Zero)
         {
-            throw new InvalidOperationException("SigningKeyRing:RetainAfterRetirement must be positive.");
+            throw new InvalidOperationException("SigningKeyRingOptions.RetainAfterRetirement must be positive.");
         }
 
         if (JwksMaxAge < TimeSpan.Zero || JwksMaxAge >= PublishAhead)
         {
-            throw new InvalidOperationException("SigningKeyRing:JwksMaxAge must be shorter than SigningKeyRing:PublishAhead.");
+            throw new InvalidOperationException("SigningKeyRingOptions.JwksMaxAge must be shorter than SigningKeyRingOptions.PublishAhead.");
         }
     }
 }
