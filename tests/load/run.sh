@@ -8,7 +8,8 @@
 #
 # Settings (environment): LOAD_THREADS (2), LOAD_CONNECTIONS (32), LOAD_DURATION (10s), LOAD_WARMUP (5s per endpoint),
 # LOAD_ROUNDS (1; with more, each row is the round with the median requests/s), LOAD_STOCK (1; 0 skips the stock
-# JwtBearer app), LOAD_LOG_LEVEL (Warning; the sample's Development settings log AuthPatterns at Debug).
+# JwtBearer app), LOAD_LOG_LEVEL (Warning; the sample's Development settings log AuthPatterns at Debug),
+# LOAD_SAMPLE_ARGS (extra command-line settings for the sample, e.g. "--LayeredAuth:Jwt:EnableTokenCache=false").
 # All traffic stays on 127.0.0.1. Exits non-zero if any measured run saw a non-2xx/3xx answer or a socket error.
 set -euo pipefail
 
@@ -20,6 +21,7 @@ WARMUP=${LOAD_WARMUP:-5s}
 ROUNDS=${LOAD_ROUNDS:-1}
 STOCK=${LOAD_STOCK:-1}
 LOG_LEVEL=${LOAD_LOG_LEVEL:-Warning}
+read -r -a SAMPLE_ARGS <<<"${LOAD_SAMPLE_ARGS:-}"
 
 log() { printf '[load] %s\n' "$*" >&2; }
 
@@ -77,7 +79,7 @@ log "starting samples/LayeredApi"
         LayeredAuth__Jwt__DevelopmentKeyDirectory="$WORK/jwt-keys" \
         dotnet LayeredApi.dll --urls http://127.0.0.1:0 \
         --Logging:LogLevel:Default="$LOG_LEVEL" --Logging:LogLevel:AuthPatterns="$LOG_LEVEL" \
-        --Logging:LogLevel:Microsoft.AspNetCore="$LOG_LEVEL"
+        --Logging:LogLevel:Microsoft.AspNetCore="$LOG_LEVEL" "${SAMPLE_ARGS[@]}"
 ) >"$WORK/sample.log" 2>&1 &
 PIDS+=("$!")
 SAMPLE_PID=$!
@@ -175,7 +177,7 @@ done
 
 CPUS=$(nproc 2>/dev/null || echo "?")
 echo
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, loopback, $CPUS CPUs shared by wrk and the servers, Release, log level $LOG_LEVEL, $ROUNDS round(s)"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, loopback, $CPUS CPUs shared by wrk and the servers, Release, log level $LOG_LEVEL, $ROUNDS round(s)${LOAD_SAMPLE_ARGS:+, sample $LOAD_SAMPLE_ARGS}"
 echo
 # Per target, the round with the median requests/s; ratios against the layered sample's anonymous /ping.
 sort -t$'\t' -k1,1n -k3,3g "$RESULTS" | awk -F'\t' -v rounds="$ROUNDS" '
