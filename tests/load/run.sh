@@ -149,6 +149,7 @@ to_ms() { # wrk latency (e.g. 812.00us, 1.59ms, 1.02s) to milliseconds
         printf "%.2f", n }'
 }
 
+LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 failed=0
@@ -179,16 +180,21 @@ CPUS=$(nproc 2>/dev/null || echo "?")
 echo
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, loopback, $CPUS CPUs shared by wrk and the servers, Release, log level $LOG_LEVEL, $ROUNDS round(s)${LOAD_SAMPLE_ARGS:+, sample $LOAD_SAMPLE_ARGS}"
 echo
-# Per target, the round with the median requests/s; ratios against the layered sample's anonymous /ping.
+if [ -r /proc/loadavg ]; then
+    echo "load average before the run: $LOADAVG_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+echo
+# Per target, the round with the median requests/s (every round's requests/s listed when there are several); ratios
+# against the layered sample's anonymous /ping.
 sort -t$'\t' -k1,1n -k3,3g "$RESULTS" | awk -F'\t' -v rounds="$ROUNDS" '
-    { rows[$1, ++count[$1]] = $0; if ($1 + 1 > targets) targets = $1 + 1 }
+    { rows[$1, ++count[$1]] = $0; all[$1] = all[$1] (count[$1] > 1 ? ", " : "") sprintf("%.0f", $3); if ($1 + 1 > targets) targets = $1 + 1 }
     END {
-        print "| endpoint | requests/s | p50 (ms) | p99 (ms) | vs /ping |"
-        print "|---|---:|---:|---:|---:|"
+        printf "| endpoint | requests/s | p50 (ms) | p99 (ms) | vs /ping |%s\n", (rounds > 1 ? " all rounds, sorted (requests/s) |" : "")
+        printf "|---|---:|---:|---:|---:|%s\n", (rounds > 1 ? "---|" : "")
         for (t = 0; t < targets; t++) {
             split(rows[t, int((count[t] + 1) / 2)], f, "\t")
             if (t == 0) base = f[3]
-            printf "| %s | %.0f | %s | %s | %.2f |\n", f[2], f[3], f[4], f[5], f[3] / base
+            printf "| %s | %.0f | %s | %s | %.2f |%s\n", f[2], f[3], f[4], f[5], f[3] / base, (rounds > 1 ? " " all[t] " |" : "")
         }
     }'
 
