@@ -97,7 +97,7 @@ if [ "$STOCK" = "1" ]; then
     log "starting tests/load/StockJwtApi"
     (
         cd "$ROOT/tests/load/StockJwtApi/bin/Release/net10.0"
-        exec dotnet StockJwtApi.dll --urls http://127.0.0.1:0 \
+        exec env ASPNETCORE_ENVIRONMENT=Development dotnet StockJwtApi.dll --urls http://127.0.0.1:0 \
             --Stock:JwksUri="$JWKS" --Stock:Issuer=urn:authpatterns:development --Stock:Audience=layered-api \
             --Logging:LogLevel:Default="$LOG_LEVEL" --Logging:LogLevel:Microsoft.Hosting.Lifetime=Information
     ) >"$WORK/stock.log" 2>&1 &
