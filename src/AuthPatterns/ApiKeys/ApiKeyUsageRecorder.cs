@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,9 @@ namespace AuthPatterns.ApiKeys;
 
 /// <summary>
 /// Collects last uses and usage events in memory and writes them to the store in batches: at most one write of each
-/// kind per flush interval, whatever the request rate. The queue is bounded; under overload the oldest entries go.
+/// kind per flush interval, whatever the request rate. Last uses are kept per key (a busy key holds one entry, not one
+/// per request, and cannot push another key's last use out); the event queue is bounded and under overload the
+/// oldest events go.
 /// </summary>
 internal sealed class ApiKeyUsageRecorder
 {
@@ -16,6 +19,7 @@ internal sealed class ApiKeyUsageRecorder
     private readonly Channel<ApiKeyUsageEvent> _queue = Channel.CreateBounded<ApiKeyUsageEvent>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
+    private readonly ConcurrentDictionary<string, ApiKeyLastUse> _lastUses = new(StringComparer.Ordinal);
     private readonly IApiKeyStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -38,27 +42,43 @@ internal sealed class ApiKeyUsageRecorder
 
     public ApiKeyAuthenticationOptions Options => _options;
 
-    /// <summary>Queues one use. <paramref name="usage"/> with an empty <c>Method</c> records only the last use.</summary>
-    public void Record(ApiKeyUsageEvent usage) => _queue.Writer.TryWrite(usage);
+    /// <summary>Records one use: its key's last use and, when it names a <c>Method</c>, a queued usage event.</summary>
+    public void Record(ApiKeyUsageEvent usage)
+    {
+        if (_options.RecordLastUse)
+        {
+            _lastUses.AddOrUpdate(
+                usage.KeyId,
+                static (keyId, use) => new ApiKeyLastUse(keyId, use.OccurredAt, use.Address),
+                static (keyId, last, use) => last.UsedAt <= use.OccurredAt ? new ApiKeyLastUse(keyId, use.OccurredAt, use.Address) : last,
+                usage);
+        }
+
+        if (usage.Method.Length > 0)
+        {
+            _queue.Writer.TryWrite(usage);
+        }
+    }
 
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         await _flushLock.WaitAsync(cancellationToken);
         try
         {
+            // A use recorded after its key's entry is taken here stays for the next flush.
             var lastUses = _pendingLastUses;
+            foreach (var keyId in _lastUses.Keys)
+            {
+                if (_lastUses.TryRemove(keyId, out var use) && (!lastUses.TryGetValue(keyId, out var pending) || pending.UsedAt <= use.UsedAt))
+                {
+                    lastUses[keyId] = use;
+                }
+            }
+
             var events = _pendingEvents;
             while (_queue.Reader.TryRead(out var usage))
             {
-                if (_options.RecordLastUse && (!lastUses.TryGetValue(usage.KeyId, out var last) || last.UsedAt <= usage.OccurredAt))
-                {
-                    lastUses[usage.KeyId] = new ApiKeyLastUse(usage.KeyId, usage.OccurredAt, usage.Address);
-                }
-
-                if (usage.Method.Length > 0)
-                {
-                    events.Add(usage);
-                }
+                events.Add(usage);
             }
 
             if (events.Count > Capacity)

@@ -118,6 +118,28 @@ public sealed class ApiKeyExposureAndAuditTests
     }
 
     [Fact]
+    public async Task A_busy_key_does_not_push_another_keys_last_use_out_before_the_flush()
+    {
+        await using var app = await ApiKeyTestApp.StartAsync(o => o.UsageFlushInterval = TimeSpan.FromHours(1));
+        var quiet = await app.CreateKeyAsync();
+        var busy = await app.CreateKeyAsync();
+        var quietUse = app.Time.GetUtcNow();
+        app.Usage.Record(new ApiKeyUsageEvent { KeyId = quiet.Info.Id, OccurredAt = quietUse, Address = "10.1.1.1" });
+
+        // More uses of one key than any bounded queue of requests would hold within a flush interval.
+        for (var i = 0; i < 150_000; i++)
+        {
+            app.Usage.Record(new ApiKeyUsageEvent { KeyId = busy.Info.Id, OccurredAt = quietUse.AddTicks(i + 1), Address = "10.2.2.2" });
+        }
+
+        await app.Usage.FlushAsync();
+
+        var quietInfo = await app.Manager.GetAsync(quiet.Info.Id);
+        Assert.Equal((quietUse, "10.1.1.1"), (quietInfo!.LastUsedAt, quietInfo.LastUsedAddress));
+        Assert.Equal(quietUse.AddTicks(150_000), (await app.Manager.GetAsync(busy.Info.Id))!.LastUsedAt);
+    }
+
+    [Fact]
     public async Task Usage_still_queued_is_written_when_the_application_stops()
     {
         await using var app = await ApiKeyTestApp.StartAsync(o => o.UsageFlushInterval = TimeSpan.FromHours(1));
