@@ -116,16 +116,20 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         }
 
         var refused = feature?.SelectedScheme;
-        var presentedButRefused = refused is not null;
+        var (error, detail) = refused switch
+        {
+            null => ("unauthorized", "This endpoint requires authentication."),
+            _ when feature!.SchemeNotAllowed => ("credential_not_accepted", $"This endpoint does not accept {refused} credentials."),
+            _ when IsBearer(refused) => ("invalid_token", "The credential was not accepted."),
+            _ => ("invalid_credential", "The credential was not accepted."),
+        };
         await LayeredProblemDetails.WriteAsync(
             Context,
             Options.ProblemTypeBaseUri,
             StatusCodes.Status401Unauthorized,
-            refused is null ? "unauthorized" : IsBearer(refused) ? "invalid_token" : "invalid_credential",
+            error,
             "Unauthorized",
-            presentedButRefused
-                ? "The credential was not accepted."
-                : "This endpoint requires authentication.",
+            detail,
             acceptedSchemes: accepted);
     }
 

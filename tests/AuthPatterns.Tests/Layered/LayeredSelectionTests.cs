@@ -166,6 +166,9 @@ public sealed class LayeredSelectionTests : IAsyncLifetime
         var response = await Send("/alpha-only", beta: "bob|events:write");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(["Alpha realm=\"test\""], response.Headers.WwwAuthenticate.Select(h => h.ToString()).ToArray());
+        var problem = await Problem(response);
+        Assert.Equal("credential_not_accepted", problem.GetProperty("error").GetString());
+        Assert.Equal("This endpoint does not accept Beta credentials.", problem.GetProperty("detail").GetString());
 
         var allowed = await Send("/alpha-only", alpha: "alice|events:write");
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
