@@ -98,12 +98,20 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         }
 
         var accepted = AcceptedSchemes();
+
+        // The scheme that refused the credential speaks first: its answer may be complete on its own (503 while a
+        // dependency is down or load is shed, 403 for a missing CSRF defence), and then no other challenge follows.
+        var refusedBy = feature?.SelectedScheme;
+        if (refusedBy is not null && accepted.Remove(refusedBy))
+        {
+            accepted.Insert(0, refusedBy);
+        }
+
         foreach (var scheme in accepted)
         {
             await Context.ChallengeAsync(scheme, properties);
             if (Response.HasStarted)
             {
-                // A scheme answered with a body of its own (503 while shedding load): that answer stands alone.
                 return;
             }
 

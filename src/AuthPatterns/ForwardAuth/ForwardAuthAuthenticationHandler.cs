@@ -19,10 +19,9 @@ namespace AuthPatterns.ForwardAuth;
 /// </summary>
 /// <remarks>
 /// The handler is also an <see cref="IAuthenticationRequestHandler"/>, run by <c>UseAuthentication()</c> before any
-/// endpoint: it strips identity headers sent by untrusted addresses, and on an endpoint that requires authentication it
-/// answers the outcomes that are not "who are you?" itself: 403 for a missing CSRF defence or a portal denial, 503 with
-/// <c>Retry-After</c> when the portal cannot be asked. Those answers never reach the challenge, which only speaks 401
-/// (and redirects browsers to the portal).
+/// endpoint, so identity headers sent by untrusted addresses are stripped from every request. Its challenge answers the
+/// outcomes that are not "who are you?" in full (403 for a missing CSRF defence or a portal denial, 503 with
+/// <c>Retry-After</c> when the portal cannot be asked); otherwise it speaks 401, or redirects browsers to the portal.
 /// </remarks>
 internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<ForwardAuthOptions>, IAuthenticationRequestHandler
 {
@@ -36,7 +35,6 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
 
     private readonly ForwardAuthSessionVerifier _verifier;
     private readonly IOptionsMonitor<LayeredAuthOptions> _layeredOptions;
-    private readonly IOptions<AuthorizationOptions> _authorizationOptions;
     private ForwardAuthFailure? _failure;
 
     public ForwardAuthAuthenticationHandler(
@@ -44,13 +42,11 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         ILoggerFactory logger,
         UrlEncoder encoder,
         ForwardAuthSessionVerifier verifier,
-        IOptionsMonitor<LayeredAuthOptions> layeredOptions,
-        IOptions<AuthorizationOptions> authorizationOptions)
+        IOptionsMonitor<LayeredAuthOptions> layeredOptions)
         : base(options, logger, encoder)
     {
         _verifier = verifier;
         _layeredOptions = layeredOptions;
-        _authorizationOptions = authorizationOptions;
     }
 
     private new ForwardAuthEvents Events
@@ -59,19 +55,21 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         set => base.Events = value;
     }
 
-    public async Task<bool> HandleRequestAsync()
+    public Task<bool> HandleRequestAsync()
     {
         if (Options.Mode == ForwardAuthMode.TrustedHeaders)
         {
             IgnoreUntrustedIdentityHeaders();
         }
 
-        if (!ForwardAuthCredential.IsPresent(Context, Options) || !EndpointNeedsThisScheme())
-        {
-            return false;
-        }
+        return Task.FromResult(false);
+    }
 
-        await HandleAuthenticateOnceSafeAsync();
+    // The outcomes that are not "who are you?" are answered here, in full: 403 for a missing CSRF defence or a portal
+    // denial, 503 with Retry-After when the portal cannot be asked. The layered scheme challenges the scheme that refused
+    // the credential first, so this answer stands alone.
+    private async Task<bool> TryAnswerFailureAsync()
+    {
         var problemBase = _layeredOptions.Get(LayeredAuthSchemes.Layered).ProblemTypeBaseUri;
         switch (_failure)
         {
@@ -131,6 +129,10 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         await HandleAuthenticateOnceSafeAsync();
+        if (await TryAnswerFailureAsync())
+        {
+            return;
+        }
 
         // Only "who are you?" sends a browser to the portal; a denied, unverifiable or forged request would loop.
         if ((_failure is null or ForwardAuthFailure.NotSignedIn) && IsBrowserNavigation(Request))
@@ -339,42 +341,6 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         headers.Remove(Options.GroupsHeader!);
         headers.Remove(Options.EmailHeader!);
         headers.Remove(Options.NameHeader!);
-    }
-
-    // Whether this request's failures are answered here: the endpoint accepts this scheme and requires an
-    // authenticated caller, and the request carries no other credential (which the layered scheme refuses itself).
-    private bool EndpointNeedsThisScheme()
-    {
-        var endpoint = Context.GetEndpoint();
-        if (endpoint is null || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
-        {
-            return false;
-        }
-
-        var allowed = endpoint.Metadata.GetMetadata<IAllowedSchemesMetadata>();
-        if (allowed is not null && !allowed.Schemes.Contains(Scheme.Name, StringComparer.Ordinal))
-        {
-            return false;
-        }
-
-        var requiresAuthentication = endpoint.Metadata.GetMetadata<IAuthorizeData>() is not null
-            || endpoint.Metadata.GetMetadata<IAuthorizationRequirementData>() is not null
-            || endpoint.Metadata.GetMetadata<AuthorizationPolicy>() is not null
-            || _authorizationOptions.Value.FallbackPolicy is not null;
-        if (!requiresAuthentication)
-        {
-            return false;
-        }
-
-        foreach (var scheme in _layeredOptions.Get(LayeredAuthSchemes.Layered).CredentialSchemes)
-        {
-            if (!string.Equals(scheme.Name, Scheme.Name, StringComparison.Ordinal) && scheme.HasCredential(Context))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static bool IsBrowserNavigation(HttpRequest request) =>
