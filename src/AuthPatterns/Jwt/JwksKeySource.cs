@@ -25,6 +25,14 @@ internal sealed class JwksKeySource : IJwtKeySource
     private Task? _inflight;
     private bool _lastFailed;
 
+    // What the health check reads (under the gate); never any key material.
+    private DateTimeOffset? _lastSuccess;
+    private DateTimeOffset? _freshUntil;
+    private DateTimeOffset? _failingSince;
+    private DateTimeOffset? _lastFailure;
+    private string? _lastFailureReason;
+    private int _consecutiveFailures;
+
     public JwksKeySource(JwtValidationOptions options, bool requireHttps, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger logger)
     {
         _options = options;
@@ -93,6 +101,16 @@ internal sealed class JwksKeySource : IJwtKeySource
         return _keys?.Contains(keyId) == true;
     }
 
+    /// <summary>What the source holds and how its fetches went, for the health check. Starts no fetch.</summary>
+    public JwksKeySourceState GetState()
+    {
+        lock (_gate)
+        {
+            return new JwksKeySourceState(
+                _keys?.Count ?? 0, _lastSuccess, _freshUntil, _failingSince, _lastFailure, _lastFailureReason, _consecutiveFailures, _inflight is not null);
+        }
+    }
+
     public IReadOnlyList<SecurityKey> Resolve(string keyId, string algorithm) =>
         (_keys ?? JwksKeySet.Empty).Resolve(keyId, algorithm, _options.MinimumRsaKeySize);
 
@@ -149,9 +167,14 @@ internal sealed class JwksKeySource : IJwtKeySource
             lifetime = TimeSpan.FromTicks(Math.Clamp(lifetime.Ticks, _options.JwksMinimumRefreshInterval.Ticks, _options.JwksMaximumRefreshInterval.Ticks));
             lock (_gate)
             {
+                var fetchedAt = _time.GetUtcNow();
                 _keys = keys;
-                _nextRefresh = _time.GetUtcNow() + lifetime;
+                _nextRefresh = fetchedAt + lifetime;
                 _lastFailed = false;
+                _lastSuccess = fetchedAt;
+                _freshUntil = fetchedAt + lifetime;
+                _failingSince = null;
+                _consecutiveFailures = 0;
             }
 
             JwtTelemetry.RecordFetch("ok", reason);
@@ -162,7 +185,12 @@ internal sealed class JwksKeySource : IJwtKeySource
             // The last good set stays; the next attempt waits for the cooldown (set when this fetch started).
             lock (_gate)
             {
+                var failedAt = _time.GetUtcNow();
                 _lastFailed = true;
+                _failingSince ??= failedAt;
+                _lastFailure = failedAt;
+                _lastFailureReason = FailureKind(exception);
+                _consecutiveFailures++;
             }
 
             JwtTelemetry.RecordFetch("failed", reason);
@@ -176,6 +204,16 @@ internal sealed class JwksKeySource : IJwtKeySource
             }
         }
     }
+
+    // A fixed description of what went wrong: the library's own messages or the kind of exception, never the response.
+    private static string FailureKind(Exception exception) => exception switch
+    {
+        JwksFetchException => exception.Message,
+        OperationCanceledException => "timeout",
+        HttpRequestException => "network error",
+        JsonException => "invalid JSON",
+        _ => "invalid response",
+    };
 
     private async Task<Uri> DiscoverJwksUriAsync()
     {
@@ -243,3 +281,22 @@ internal sealed class JwksKeySource : IJwtKeySource
 
     private sealed class JwksFetchException(string message) : Exception(message);
 }
+
+/// <summary>A snapshot of a <see cref="JwksKeySource"/> for the health check: counts and times only, no key material.</summary>
+/// <param name="KeyCount">Keys in the set held (0 when none has been fetched yet).</param>
+/// <param name="LastSuccess">When the set held was fetched.</param>
+/// <param name="FreshUntil">When that set is due for its scheduled refresh.</param>
+/// <param name="FailingSince">The first failed fetch since the last successful one, or <see langword="null"/>.</param>
+/// <param name="LastFailure">The latest failed fetch since the last successful one, or <see langword="null"/>.</param>
+/// <param name="LastFailureReason">What went wrong with it, in fixed words.</param>
+/// <param name="ConsecutiveFailures">Failed fetches since the last successful one.</param>
+/// <param name="Fetching">Whether a fetch is in progress.</param>
+internal sealed record JwksKeySourceState(
+    int KeyCount,
+    DateTimeOffset? LastSuccess,
+    DateTimeOffset? FreshUntil,
+    DateTimeOffset? FailingSince,
+    DateTimeOffset? LastFailure,
+    string? LastFailureReason,
+    int ConsecutiveFailures,
+    bool Fetching);

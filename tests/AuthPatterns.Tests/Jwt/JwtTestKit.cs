@@ -90,7 +90,8 @@ internal static class JwtTestKit
         FakeTimeProvider time,
         Action<JwtValidationOptions>? configure = null,
         Action<JwtBearerOptions>? bearer = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Action<WebApplication>? map = null)
     {
         return await LayeredTestHost.StartAsync(
             app =>
@@ -106,6 +107,7 @@ internal static class JwtTestKit
                 })).RequireAuthorization();
                 app.MapGet("/reports", () => "reports").RequireScope("reports:read");
                 app.MapGet("/admin", () => "admin").RequireScope("admin:write");
+                map?.Invoke(app);
             },
             layered => layered.AddJwt(options =>
             {

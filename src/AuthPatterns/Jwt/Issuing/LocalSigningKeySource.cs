@@ -9,6 +9,9 @@ internal sealed class LocalSigningKeySource : IJwtKeySource
 
     public LocalSigningKeySource(SigningKeyRing ring) => _ring = ring;
 
+    /// <summary>The ring the keys come from (for the health check).</summary>
+    public SigningKeyRing Ring => _ring;
+
     public ValueTask<bool> EnsureKeyAsync(string keyId, CancellationToken cancellationToken) =>
         ValueTask.FromResult(_ring.GetSnapshot().Find(keyId) is not null || _ring.Reload().Find(keyId) is not null);
 
