@@ -12,4 +12,12 @@ for peers in tests/peers/*/; do [ -d "$peers" ] && install_node_peers "$peers"; 
 dotnet restore AuthPatterns.sln
 dotnet build AuthPatterns.sln --no-restore -c Release -warnaserror
 dotnet format AuthPatterns.sln --no-restore --verify-no-changes
-dotnet test AuthPatterns.sln --no-build -c Release --logger "console;verbosity=normal" -- RunConfiguration.TreatNoTestsAsError=true
+results="$STATE_DIR/test-output.log"
+status=0
+dotnet test AuthPatterns.sln --no-build -c Release --logger "console;verbosity=normal" -- RunConfiguration.TreatNoTestsAsError=true \
+  | tee "$results" || status=$?
+# One closing line for every test project together.
+passed=$(awk '/^ +Passed: [0-9]+$/ { n += $2 } END { print n + 0 }' "$results")
+failed=$(awk '/^ +Failed: [0-9]+$/ { n += $2 } END { print n + 0 }' "$results")
+echo "tests: $passed passed, $failed failed"
+exit "$status"
