@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Claims;
 using AuthPatterns.ForwardAuth;
@@ -16,7 +15,7 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
 {
     public const string DefaultRemoteAddress = "203.0.113.5";
 
-    private ForwardAuthTestApp(WebApplication app, FakeTimeProvider time, LogSink logs)
+    private ForwardAuthTestApp(WebApplication app, FakeTimeProvider time, LogCapture logs)
     {
         App = app;
         Time = time;
@@ -31,12 +30,12 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public LogSink Logs { get; }
+    public LogCapture Logs { get; }
 
     public static async Task<ForwardAuthTestApp> StartAsync(Action<ForwardAuthOptions> configure, Action<LayeredAuthBuilder>? more = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var logs = new LogSink();
+        var logs = new LogCapture();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
@@ -129,38 +128,3 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
         scopes = user.FindAll(LayeredClaimTypes.Scope).Select(c => c.Value).ToArray(),
     };
 }
-
-/// <summary>Captures every log entry (message, structured values, exception) of the app under test.</summary>
-internal sealed class LogSink : ILoggerProvider
-{
-    public ConcurrentQueue<LogEntry> Entries { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    public bool Any(int eventId) => Entries.Any(e => e.EventId == eventId);
-
-    public IEnumerable<string> AllText() =>
-        Entries.Select(e => $"{e.Category} {e.EventId} {e.Message} {string.Join(' ', e.Values)} {e.Exception}");
-
-    private sealed class Logger(LogSink sink, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs
-                ? pairs.Select(p => $"{p.Key}={p.Value}").ToArray()
-                : [];
-            sink.Entries.Enqueue(new LogEntry(category, logLevel, eventId.Id, formatter(state, exception), values, exception?.ToString()));
-        }
-    }
-}
-
-internal sealed record LogEntry(string Category, LogLevel Level, int EventId, string Message, string[] Values, string? Exception);
