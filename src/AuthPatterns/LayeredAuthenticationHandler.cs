@@ -88,7 +88,6 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         {
             await LayeredProblemDetails.WriteAsync(
                 Context,
-                Options.ProblemTypeBaseUri,
                 StatusCodes.Status400BadRequest,
                 "invalid_request",
                 "More than one credential",
@@ -133,7 +132,6 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         };
         await LayeredProblemDetails.WriteAsync(
             Context,
-            Options.ProblemTypeBaseUri,
             StatusCodes.Status401Unauthorized,
             error,
             "Unauthorized",
@@ -168,7 +166,6 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
 
             await LayeredProblemDetails.WriteAsync(
                 Context,
-                Options.ProblemTypeBaseUri,
                 StatusCodes.Status403Forbidden,
                 "insufficient_scope",
                 "Insufficient scope",
@@ -181,7 +178,6 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
 
         await LayeredProblemDetails.WriteAsync(
             Context,
-            Options.ProblemTypeBaseUri,
             StatusCodes.Status403Forbidden,
             tenantMismatch ? "tenant_mismatch" : "forbidden",
             "Forbidden",

@@ -35,20 +35,17 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
 
     private readonly ApiKeyVerifier _verifier;
     private readonly ApiKeyUsageRecorder _usage;
-    private readonly IOptionsMonitor<LayeredAuthOptions> _layered;
 
     public ApiKeyAuthenticationHandler(
         IOptionsMonitor<ApiKeyAuthenticationOptions> options,
         ILoggerFactory logger,
         UrlEncoder encoder,
         ApiKeyVerifier verifier,
-        ApiKeyUsageRecorder usage,
-        IOptionsMonitor<LayeredAuthOptions> layered)
+        ApiKeyUsageRecorder usage)
         : base(options, logger, encoder)
     {
         _verifier = verifier;
         _usage = usage;
-        _layered = layered;
     }
 
     private new ApiKeyAuthenticationEvents Events
@@ -56,8 +53,6 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         get => (ApiKeyAuthenticationEvents)base.Events!;
         set => base.Events = value;
     }
-
-    private Uri ProblemTypeBase => _layered.Get(LayeredAuthSchemes.Layered).ProblemTypeBaseUri;
 
     /// <summary>Refuses a key sent in the query string: it is in access logs, proxies and browser history now.</summary>
     public async Task<bool> HandleRequestAsync()
@@ -83,7 +78,6 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
                 await Events.KeyExposed(new ApiKeyExposedContext(Context, Scheme, Options, name, keyId));
                 await LayeredProblemDetails.WriteAsync(
                     Context,
-                    ProblemTypeBase,
                     StatusCodes.Status400BadRequest,
                     "api_key_in_query",
                     "API keys belong in a header",
@@ -148,7 +142,6 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
             var overloaded = unavailable.Outcome == ApiKeyOutcomes.Overloaded;
             await LayeredProblemDetails.WriteAsync(
                 Context,
-                ProblemTypeBase,
                 StatusCodes.Status503ServiceUnavailable,
                 overloaded ? "overloaded" : "temporarily_unavailable",
                 "Try again shortly",

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Diagnostics;
 
@@ -11,9 +13,10 @@ internal static class LayeredProblemDetails
 {
     public const string ContentType = "application/problem+json";
 
+    private static readonly Uri DefaultTypeBase = new LayeredAuthOptions().ProblemTypeBaseUri;
+
     public static async Task WriteAsync(
         HttpContext context,
-        Uri typeBase,
         int status,
         string error,
         string title,
@@ -27,6 +30,9 @@ internal static class LayeredProblemDetails
             return;
         }
 
+        // One place reads LayeredAuth:ProblemTypeBaseUri, for every scheme's answers.
+        var typeBase = context.RequestServices?.GetService<IOptionsMonitor<LayeredAuthOptions>>()?.Get(LayeredAuthSchemes.Layered).ProblemTypeBaseUri
+            ?? DefaultTypeBase;
         response.StatusCode = status;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";

@@ -34,19 +34,16 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     private static readonly AuthenticateResult CsrfResult = AuthenticateResult.Fail("An unsafe cookie-authenticated request carried no CSRF defence.");
 
     private readonly ForwardAuthSessionVerifier _verifier;
-    private readonly IOptionsMonitor<LayeredAuthOptions> _layeredOptions;
     private ForwardAuthFailure? _failure;
 
     public ForwardAuthAuthenticationHandler(
         IOptionsMonitor<ForwardAuthOptions> options,
         ILoggerFactory logger,
         UrlEncoder encoder,
-        ForwardAuthSessionVerifier verifier,
-        IOptionsMonitor<LayeredAuthOptions> layeredOptions)
+        ForwardAuthSessionVerifier verifier)
         : base(options, logger, encoder)
     {
         _verifier = verifier;
-        _layeredOptions = layeredOptions;
     }
 
     private new ForwardAuthEvents Events
@@ -70,13 +67,11 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     // the credential first, so this answer stands alone.
     private async Task<bool> TryAnswerFailureAsync()
     {
-        var problemBase = _layeredOptions.Get(LayeredAuthSchemes.Layered).ProblemTypeBaseUri;
         switch (_failure)
         {
             case ForwardAuthFailure.CsrfRequired:
                 await LayeredProblemDetails.WriteAsync(
                     Context,
-                    problemBase,
                     StatusCodes.Status403Forbidden,
                     "csrf_required",
                     "CSRF defence required",
@@ -85,7 +80,6 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             case ForwardAuthFailure.Forbidden:
                 await LayeredProblemDetails.WriteAsync(
                     Context,
-                    problemBase,
                     StatusCodes.Status403Forbidden,
                     "forbidden",
                     "Forbidden",
@@ -95,7 +89,6 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
                 Response.Headers.RetryAfter = ((int)Math.Ceiling(Options.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 await LayeredProblemDetails.WriteAsync(
                     Context,
-                    problemBase,
                     StatusCodes.Status503ServiceUnavailable,
                     "portal_unavailable",
                     "Sign-in portal unavailable",
