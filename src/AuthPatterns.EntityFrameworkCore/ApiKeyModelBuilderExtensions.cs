@@ -17,7 +17,8 @@ public static class ApiKeyModelBuilderExtensions
 
     /// <summary>
     /// Adds the API-key tables to a model. Times are stored as UTC ticks (a 64-bit integer), so the same model sorts
-    /// and compares on every provider, SQLite included.
+    /// and compares on every provider, SQLite included. The <c>Version</c> column is the keys' concurrency token: a
+    /// change made on a stale copy of a key (one revoked meanwhile, for example) is refused, never written over it.
     /// </summary>
     /// <param name="modelBuilder">The model builder of the application's context.</param>
     /// <param name="schema">The database schema for the tables, or <see langword="null"/> for the default.</param>
@@ -32,11 +33,12 @@ public static class ApiKeyModelBuilderExtensions
             key.ToTable(KeysTable, schema);
             key.HasKey(r => r.Id);
             key.Property(r => r.Id).HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false);
-            key.Property(r => r.OwnerId).HasMaxLength(256).IsRequired();
-            key.Property(r => r.Tenant).HasMaxLength(256);
-            key.Property(r => r.Name).HasMaxLength(256);
+            key.Property(r => r.OwnerId).HasMaxLength(ApiKeyManager.MaxTextLength).IsRequired();
+            key.Property(r => r.Tenant).HasMaxLength(ApiKeyManager.MaxTextLength);
+            key.Property(r => r.Name).HasMaxLength(ApiKeyManager.MaxTextLength);
             key.Property(r => r.Hash).HasMaxLength(256).IsUnicode(false).IsRequired();
-            key.Property(r => r.RevocationReason).HasMaxLength(1024);
+            key.Property(r => r.RevocationReason).HasMaxLength(ApiKeyManager.MaxRevocationReasonLength);
+            key.Property(r => r.Version).IsConcurrencyToken();
             key.Property(r => r.LastUsedAddress).HasMaxLength(64);
             key.Property(r => r.RolledFromId).HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false);
             key.Property(r => r.CreatedAt).HasConversion(time);

@@ -42,12 +42,28 @@ internal sealed class EntityFrameworkCoreApiKeyStore<TContext> : IApiKeyStore
             return await db.SaveChangesAsync(cancellationToken);
         });
 
-    public Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) =>
-        RunAsync(async db =>
+    public Task<bool> UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return RunAsync(db =>
         {
-            db.Update(record.Clone());
-            return await db.SaveChangesAsync(cancellationToken);
+            AttachChange(db, record);
+            return SaveIfUnchangedAsync(db, cancellationToken);
         });
+    }
+
+    // One SaveChanges: the insert and the version-checked update run in one transaction, so a conflict writes neither.
+    public Task<bool> RollAsync(ApiKeyRecord successor, ApiKeyRecord replaced, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(successor);
+        ArgumentNullException.ThrowIfNull(replaced);
+        return RunAsync(db =>
+        {
+            db.Add(successor.Clone());
+            AttachChange(db, replaced);
+            return SaveIfUnchangedAsync(db, cancellationToken);
+        });
+    }
 
     public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default) =>
         RunAsync(db => db.Set<ApiKeyRecord>().Where(r => r.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Hash, hash), cancellationToken));
@@ -99,5 +115,38 @@ internal sealed class EntityFrameworkCoreApiKeyStore<TContext> : IApiKeyStore
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         return await work(db);
+    }
+
+    // Marks only the lifecycle fields as changed, with Version as the concurrency token: the UPDATE matches the row only
+    // when its version is still the one the change was made on. RevokedAt and its reason are written only when set, so
+    // no write can clear a revocation; the hash and last use are left to their own writers.
+    private static void AttachChange(TContext db, ApiKeyRecord record)
+    {
+        var copy = record.Clone();
+        copy.Version = record.Version + 1;
+        var entry = db.Attach(copy);
+        entry.Property(r => r.Version).OriginalValue = record.Version;
+        entry.Property(r => r.Version).IsModified = true;
+        entry.Property(r => r.Scopes).IsModified = true;
+        entry.Property(r => r.AllowedNetworks).IsModified = true;
+        entry.Property(r => r.ExpiresAt).IsModified = true;
+        if (copy.RevokedAt is not null)
+        {
+            entry.Property(r => r.RevokedAt).IsModified = true;
+            entry.Property(r => r.RevocationReason).IsModified = true;
+        }
+    }
+
+    private static async Task<bool> SaveIfUnchangedAsync(TContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
     }
 }

@@ -256,15 +256,23 @@ internal static class KeysCommand
         }
 
         value = value.Trim();
-        if (value.Length >= 2 && int.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
+        if (value.Length >= 2 && long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
         {
-            switch (value[^1])
+            var unit = value[^1] switch
             {
-                case 'w': return TimeSpan.FromDays(7 * amount);
-                case 'd': return TimeSpan.FromDays(amount);
-                case 'h': return TimeSpan.FromHours(amount);
-                case 'm': return TimeSpan.FromMinutes(amount);
-                case 's': return TimeSpan.FromSeconds(amount);
+                'w' => TimeSpan.FromDays(7),
+                'd' => TimeSpan.FromDays(1),
+                'h' => TimeSpan.FromHours(1),
+                'm' => TimeSpan.FromMinutes(1),
+                's' => TimeSpan.FromSeconds(1),
+                _ => TimeSpan.Zero,
+            };
+            if (unit != TimeSpan.Zero)
+            {
+                // Checked: a number too large for a duration is an error, never a wrapped-around small one.
+                return amount <= TimeSpan.MaxValue.Ticks / unit.Ticks
+                    ? TimeSpan.FromTicks(amount * unit.Ticks)
+                    : throw new FormatException($"'{value}' is too long a duration.");
             }
         }
 

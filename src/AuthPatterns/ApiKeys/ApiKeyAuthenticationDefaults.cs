@@ -14,6 +14,9 @@ public static class ApiKeyAuthenticationDefaults
 
     /// <summary>The configuration sub-section of <c>LayeredAuth</c> the options bind from, <c>ApiKeys</c>.</summary>
     public const string ConfigurationSection = "ApiKeys";
+
+    /// <summary>The scope that lets a management caller manage other owners' keys, <c>apikeys:admin</c>.</summary>
+    public const string ManagementAdminScope = "apikeys:admin";
 }
 
 /// <summary>

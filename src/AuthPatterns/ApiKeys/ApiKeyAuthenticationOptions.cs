@@ -80,6 +80,13 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
     public TimeSpan? DefaultKeyLifetime { get; set; }
 
     /// <summary>
+    /// The scope that lets a caller of the management endpoints (<c>MapApiKeyManagement</c>) manage other owners' keys
+    /// in its tenant (every tenant, for a caller without a <c>tenant</c> claim). Default <c>apikeys:admin</c>. Without it
+    /// a caller manages only its own keys. Either way a caller grants only scopes it holds itself.
+    /// </summary>
+    public string ManagementAdminScope { get; set; } = ApiKeyAuthenticationDefaults.ManagementAdminScope;
+
+    /// <summary>
     /// Creates the key store. <see langword="null"/> (default): the <see cref="IApiKeyStore"/> registered in the services,
     /// or else an in-memory store. <c>UseEntityFrameworkCore&lt;TContext&gt;()</c> sets it.
     /// </summary>
@@ -105,6 +112,11 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
         if (!ApiKeyFormat.IsValidPrefix(Prefix))
         {
             throw new ArgumentException($"{Section}{nameof(Prefix)} must be 1 to 16 lower-case ASCII letters or digits; '{Prefix}' is not.", nameof(Prefix));
+        }
+
+        if (!Authorization.ScopeClaimNormalizer.IsValidScope(ManagementAdminScope))
+        {
+            throw new ArgumentException($"{Section}{nameof(ManagementAdminScope)} must be one scope (printable ASCII, no spaces or quotes); '{ManagementAdminScope}' is not.", nameof(ManagementAdminScope));
         }
 
         Positive(CacheLifetime, nameof(CacheLifetime));

@@ -3,13 +3,17 @@ using AuthPatterns;
 using AuthPatterns.ApiKeys;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>
 /// Optional HTTP endpoints over <see cref="ApiKeyManager"/>, for applications that let their users manage their own
-/// keys. Protected by a scope (<c>apikeys:manage</c> by default). A caller with a <c>tenant</c> claim sees and manages
-/// only its tenant's keys, and the keys it creates belong to its tenant.
+/// keys. Protected by a scope (<c>apikeys:manage</c> by default). A caller grants only scopes it holds itself; a caller
+/// with a <c>tenant</c> claim sees and manages only its tenant's keys; and a caller without the admin scope
+/// (<see cref="ApiKeyAuthenticationOptions.ManagementAdminScope"/>, <c>apikeys:admin</c> by default) sees and manages only
+/// its own keys. A key outside the caller's bounds is answered 404, like a key that does not exist.
 /// </summary>
 public static class ApiKeyManagementEndpointRouteBuilderExtensions
 {
@@ -40,102 +44,159 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
 
         var group = endpoints.MapGroup(prefix).RequireScope(requiredScope);
 
-        group.MapGet("/", async (ClaimsPrincipal user, ApiKeyManager manager, string? owner, string? tenant, CancellationToken ct) =>
-            Results.Ok(await manager.ListAsync(owner, TenantOf(user) ?? tenant, ct)));
-
-        group.MapGet("/{id}", async (string id, ClaimsPrincipal user, ApiKeyManager manager, CancellationToken ct) =>
-            await VisibleAsync(id, user, manager, ct) is { } key ? Results.Ok(key) : Results.NotFound());
-
-        group.MapPost("/", async (ApiKeyCreateBody body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
-        {
-            try
+        group.MapGet("/", (ClaimsPrincipal user, HttpContext context, ApiKeyManager manager, string? owner, string? tenant, CancellationToken ct) =>
+            RunAsync(async () =>
             {
+                var caller = CallerOf(user, context);
+                if (!caller.IsAdmin && caller.Subject is null)
+                {
+                    return Results.Ok(Array.Empty<ApiKeyInfo>());
+                }
+
+                var keys = await manager.ListAsync(owner ?? (caller.IsAdmin ? null : caller.Subject), caller.Tenant ?? tenant, ct);
+                return Results.Ok(keys.Where(caller.CanSee).ToArray());
+            }));
+
+        group.MapGet("/{id}", async (string id, ClaimsPrincipal user, HttpContext context, ApiKeyManager manager, CancellationToken ct) =>
+            await manager.GetAsync(id, ct) is { } key && CallerOf(user, context).CanSee(key) ? Results.Ok(key) : Results.NotFound());
+
+        group.MapPost("/", (ApiKeyCreateBody body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
+            RunAsync(async () =>
+            {
+                var caller = CallerOf(user, context);
+                var owner = body.OwnerId ?? caller.Subject
+                    ?? throw new ArgumentException("ownerId is required: the caller has no sub claim to default to.", nameof(body));
+                var tenant = body.Tenant ?? caller.Tenant;
+                var scopes = ApiKeyManager.CheckScopes(body.Scopes ?? []);
+                ApiKeyManager.CheckText(owner, ApiKeyManager.MaxTextLength, "owner id", nameof(body), required: true);
+                ApiKeyManager.CheckText(tenant, ApiKeyManager.MaxTextLength, "tenant", nameof(body), required: false);
+                var lifetime = body.ExpiresInSeconds is { } seconds ? Seconds(seconds, "expiresInSeconds") : (TimeSpan?)null;
+
+                if (!caller.InTenant(tenant))
+                {
+                    return Forbidden(caller.Tenant is null
+                        ? $"Without the scope '{AdminScopeOf(context)}' a caller without a tenant creates keys without a tenant only."
+                        : $"The caller creates keys in its own tenant '{caller.Tenant}' only.");
+                }
+
+                if (!caller.IsAdmin && !string.Equals(owner, caller.Subject, StringComparison.Ordinal))
+                {
+                    return Forbidden($"Without the scope '{AdminScopeOf(context)}' a caller creates keys for itself only (ownerId '{caller.Subject}').");
+                }
+
+                if (caller.NotHeld(scopes) is { Count: > 0 } missing)
+                {
+                    return Forbidden(ApiKeyManagementCaller.NotHeldDetail(missing, "These scopes cannot be granted"));
+                }
+
                 var created = await manager.CreateAsync(
                     new ApiKeyCreateRequest
                     {
-                        OwnerId = body.OwnerId ?? user.FindFirstValue(LayeredClaimTypes.Subject) ?? "",
-                        Scopes = body.Scopes ?? [],
-                        Tenant = TenantOf(user) ?? body.Tenant,
+                        OwnerId = owner,
+                        Scopes = scopes,
+                        Tenant = tenant,
                         Name = body.Name,
-                        Lifetime = body.ExpiresInSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                        Lifetime = lifetime,
                         AllowedNetworks = body.AllowedNetworks ?? [],
                         IsTest = body.IsTest,
                     },
                     ct);
                 context.Response.Headers.CacheControl = "no-store";
                 return Results.Created($"{prefix.TrimEnd('/')}/{created.Info.Id}", new { key = created.Key, info = created.Info });
-            }
-            catch (ArgumentException exception)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid key request", detail: exception.Message);
-            }
-        });
+            }));
 
-        group.MapPost("/{id}/revoke", async (string id, ApiKeyRevokeBody? body, ClaimsPrincipal user, ApiKeyManager manager, CancellationToken ct) =>
-        {
-            if (await VisibleAsync(id, user, manager, ct) is null)
+        group.MapPost("/{id}/revoke", (string id, ApiKeyRevokeBody? body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
+            RunAsync(async () =>
             {
-                return Results.NotFound();
-            }
+                var reason = body?.Reason is { Length: > 0 } given ? given : "revoked through the management API";
+                return await manager.RevokeCoreAsync(id, reason, CallerOf(user, context).Guard(mustHoldScopes: false), ct)
+                    ? Results.Ok(await manager.GetAsync(id, ct))
+                    : Results.NotFound();
+            }));
 
-            await manager.RevokeAsync(id, body?.Reason is { Length: > 0 } reason ? reason : "revoked through the management API", ct);
-            return Results.Ok(await manager.GetAsync(id, ct));
-        });
-
-        group.MapPost("/{id}/roll", async (string id, ApiKeyRollBody? body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
-        {
-            if (await VisibleAsync(id, user, manager, ct) is null)
+        group.MapPost("/{id}/roll", (string id, ApiKeyRollBody? body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
+            RunAsync(async () =>
             {
-                return Results.NotFound();
-            }
+                var grace = Seconds(body?.GracePeriodSeconds ?? 86_400, "gracePeriodSeconds", allowZero: true);
+                var rolled = await manager.RollCoreAsync(id, grace, CallerOf(user, context).Guard(mustHoldScopes: true), ct);
+                if (rolled is null)
+                {
+                    return Results.NotFound();
+                }
 
-            try
-            {
-                var rolled = await manager.RollAsync(id, TimeSpan.FromSeconds(Math.Max(0, body?.GracePeriodSeconds ?? 86_400)), ct);
                 context.Response.Headers.CacheControl = "no-store";
-                return Results.Created($"{prefix.TrimEnd('/')}/{rolled!.Info.Id}", new { key = rolled.Key, info = rolled.Info });
-            }
-            catch (InvalidOperationException exception)
+                return Results.Created($"{prefix.TrimEnd('/')}/{rolled.Info.Id}", new { key = rolled.Key, info = rolled.Info });
+            }));
+
+        group.MapPut("/{id}/scopes", (string id, ApiKeyScopesBody body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
+            RunAsync(async () =>
             {
-                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The key cannot be rolled", detail: exception.Message);
-            }
-        });
+                var caller = CallerOf(user, context);
+                var scopes = ApiKeyManager.CheckScopes(body.Scopes ?? []);
+                if (caller.NotHeld(scopes) is { Count: > 0 } missing)
+                {
+                    // Answered before the key is looked up, so it confirms nothing about the id.
+                    return Forbidden(ApiKeyManagementCaller.NotHeldDetail(missing, "These scopes cannot be granted"));
+                }
 
-        group.MapPut("/{id}/scopes", (string id, ApiKeyScopesBody body, ClaimsPrincipal user, ApiKeyManager manager, CancellationToken ct) =>
-            ChangeAsync(id, user, manager, () => manager.SetScopesAsync(id, body.Scopes ?? [], ct), ct));
+                return OkOrNotFound(await manager.SetScopesCoreAsync(id, scopes, caller.Guard(mustHoldScopes: false), ct));
+            }));
 
-        group.MapPut("/{id}/expiry", (string id, ApiKeyExpiryBody body, ClaimsPrincipal user, ApiKeyManager manager, CancellationToken ct) =>
-            ChangeAsync(id, user, manager, () => manager.SetExpiryAsync(id, body.ExpiresAt, ct), ct));
+        group.MapPut("/{id}/expiry", (string id, ApiKeyExpiryBody body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
+            RunAsync(async () => OkOrNotFound(await manager.SetExpiryCoreAsync(id, body.ExpiresAt, CallerOf(user, context).Guard(mustHoldScopes: true), ct))));
 
-        group.MapPut("/{id}/networks", (string id, ApiKeyNetworksBody body, ClaimsPrincipal user, ApiKeyManager manager, CancellationToken ct) =>
-            ChangeAsync(id, user, manager, () => manager.SetAllowedNetworksAsync(id, body.AllowedNetworks ?? [], ct), ct));
+        group.MapPut("/{id}/networks", (string id, ApiKeyNetworksBody body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
+            RunAsync(async () => OkOrNotFound(await manager.SetAllowedNetworksCoreAsync(id, body.AllowedNetworks ?? [], CallerOf(user, context).Guard(mustHoldScopes: true), ct))));
 
         return group;
     }
 
-    private static string? TenantOf(ClaimsPrincipal user) => user.FindFirstValue(LayeredClaimTypes.Tenant);
+    private static string AdminScopeOf(HttpContext context) =>
+        context.RequestServices.GetRequiredService<IOptionsMonitor<ApiKeyAuthenticationOptions>>()
+            .Get(ApiKeyAuthenticationDefaults.AuthenticationScheme).ManagementAdminScope;
 
-    private static async Task<ApiKeyInfo?> VisibleAsync(string id, ClaimsPrincipal user, ApiKeyManager manager, CancellationToken ct)
-    {
-        var key = await manager.GetAsync(id, ct);
-        var tenant = TenantOf(user);
-        return key is not null && (tenant is null || string.Equals(key.Tenant, tenant, StringComparison.Ordinal)) ? key : null;
-    }
+    private static ApiKeyManagementCaller CallerOf(ClaimsPrincipal user, HttpContext context) =>
+        ApiKeyManagementCaller.From(user, AdminScopeOf(context));
 
-    private static async Task<IResult> ChangeAsync(string id, ClaimsPrincipal user, ApiKeyManager manager, Func<Task<ApiKeyInfo?>> change, CancellationToken ct)
+    private static TimeSpan Seconds(long seconds, string name, bool allowZero = false)
     {
-        if (await VisibleAsync(id, user, manager, ct) is null)
+        // TimeSpan.FromSeconds overflows beyond about 29,000 years; the manager bounds lifetimes and grace periods further.
+        const long Max = 900_000_000_000;
+        if (seconds < 0 || (seconds == 0 && !allowZero) || seconds > Max)
         {
-            return Results.NotFound();
+            throw new ArgumentOutOfRangeException(name, $"{name} must be {(allowZero ? "zero or more" : "positive")} and at most {Max}.");
         }
 
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private static IResult OkOrNotFound(ApiKeyInfo? key) => key is null ? Results.NotFound() : Results.Ok(key);
+
+    private static IResult Forbidden(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed for this caller", detail: detail);
+
+    // One translation of the manager's refusals for every endpoint: invalid input 400, a key hidden from the caller 404
+    // (the same answer as no key at all), a refused grant 403, a state that forbids the change (revoked, expired, changed
+    // by others too often) 409. Nothing is written in any of these cases.
+    private static async Task<IResult> RunAsync(Func<Task<IResult>> work)
+    {
         try
         {
-            return Results.Ok(await change());
+            return await work();
         }
         catch (ArgumentException exception)
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid change", detail: exception.Message);
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid key request", detail: exception.Message);
+        }
+        catch (ApiKeyManagementDeniedException denied)
+        {
+            return denied.Hidden
+                ? Results.NotFound()
+                : Forbidden(denied.Message);
+        }
+        catch (InvalidOperationException exception)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The key cannot be changed so", detail: exception.Message);
         }
     }
 }

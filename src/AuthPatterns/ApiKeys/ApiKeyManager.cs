@@ -9,8 +9,27 @@ namespace AuthPatterns.ApiKeys;
 /// (never a key or a hash), revoke, roll, and change scopes, expiry and networks. Every change drops the key from this
 /// instance's cache at once and is announced to the others through <see cref="IApiKeyRevocationNotifier"/>.
 /// </summary>
+/// <remarks>
+/// The manager trusts its caller (the application's own code, the tool): it checks what is asked for, not who asks.
+/// <c>MapApiKeyManagement</c> adds the checks of the HTTP caller. Every text is validated before anything is written
+/// (lengths, no control characters), so a change is stored whole or refused whole with an
+/// <see cref="ArgumentException"/>. Changes are written with optimistic concurrency: a change made on a copy that
+/// someone changed meanwhile is made again on a fresh copy, and a revocation is never undone by a later write.
+/// </remarks>
 public sealed class ApiKeyManager
 {
+    /// <summary>The longest owner id, tenant and name, in UTF-16 code units.</summary>
+    public const int MaxTextLength = 256;
+
+    /// <summary>The longest revocation reason, in UTF-16 code units.</summary>
+    public const int MaxRevocationReasonLength = 1024;
+
+    /// <summary>The longest grace period a roll accepts (the old key is never kept past its own expiry anyway).</summary>
+    public static readonly TimeSpan MaxGracePeriod = TimeSpan.FromDays(365);
+
+    // How often a change is made again on a fresh copy after another write got in first.
+    private const int MaxAttempts = 16;
+
     private readonly IApiKeyStore _store;
     private readonly ApiKeyHasher _hasher;
     private readonly ApiKeyVerifier _verifier;
@@ -41,15 +60,23 @@ public sealed class ApiKeyManager
     /// <param name="request">What to create.</param>
     /// <param name="cancellationToken">Cancels the creation.</param>
     /// <returns>The key and its information.</returns>
+    /// <exception cref="ArgumentException">A text is too long or holds control characters, a scope or network is invalid, or the lifetime is not positive or too long.</exception>
     public Task<CreatedApiKey> CreateAsync(ApiKeyCreateRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrWhiteSpace(request.OwnerId);
+        CheckText(request.OwnerId, MaxTextLength, "owner id", nameof(request), required: true);
+        CheckText(request.Tenant, MaxTextLength, "tenant", nameof(request), required: false);
+        CheckText(request.Name, MaxTextLength, "name", nameof(request), required: false);
         var now = _time.GetUtcNow();
         var lifetime = request.Lifetime ?? _options.DefaultKeyLifetime;
         if (lifetime is { } value && value <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(request), "The lifetime must be positive.");
+        }
+
+        if (lifetime is { } span && span > DateTimeOffset.MaxValue - now)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), "The lifetime reaches past the last representable date; give a shorter one, or none for a key that never expires.");
         }
 
         var record = new ApiKeyRecord
@@ -68,11 +95,10 @@ public sealed class ApiKeyManager
     /// <summary>Gets a key's information.</summary>
     /// <param name="keyId">The key id.</param>
     /// <param name="cancellationToken">Cancels the look-up.</param>
-    /// <returns>The information, or <see langword="null"/>.</returns>
+    /// <returns>The information, or <see langword="null"/> (also for a string that is not a key id).</returns>
     public async Task<ApiKeyInfo?> GetAsync(string keyId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(keyId);
-        var record = await _store.FindByIdAsync(keyId, cancellationToken);
+        var record = await FindAsync(keyId, cancellationToken);
         return record is null ? null : ApiKeyInfo.From(record);
     }
 
@@ -83,89 +109,47 @@ public sealed class ApiKeyManager
     /// <returns>The keys' information, newest first.</returns>
     public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(string? ownerId = null, string? tenant = null, CancellationToken cancellationToken = default)
     {
+        CheckText(ownerId, MaxTextLength, "owner id", nameof(ownerId), required: false);
+        CheckText(tenant, MaxTextLength, "tenant", nameof(tenant), required: false);
         var records = await _store.ListAsync(ownerId, tenant, cancellationToken);
         return [.. records.Select(ApiKeyInfo.From)];
     }
 
-    /// <summary>Revokes a key: refused on this instance from the next request on.</summary>
+    /// <summary>
+    /// Revokes a key: refused on this instance from the next request on. The reason is checked before anything is
+    /// written, so a reason the store could not hold refuses the call as a whole instead of failing half-way; revoking a
+    /// revoked key changes nothing (the first time and reason stay).
+    /// </summary>
     /// <param name="keyId">The key id.</param>
-    /// <param name="reason">Why, for the audit trail.</param>
+    /// <param name="reason">Why, for the audit trail: at most <see cref="MaxRevocationReasonLength"/> characters, no control characters.</param>
     /// <param name="cancellationToken">Cancels the revocation.</param>
     /// <returns><see langword="false"/> when there is no such key.</returns>
-    public async Task<bool> RevokeAsync(string keyId, string reason, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        var record = await FindAsync(keyId, cancellationToken);
-        if (record is null)
-        {
-            return false;
-        }
-
-        if (record.RevokedAt is null)
-        {
-            record.RevokedAt = _time.GetUtcNow();
-            record.RevocationReason = reason;
-            await SaveAsync(record, cancellationToken);
-            _logger.KeyRevoked(keyId, reason);
-        }
-
-        return true;
-    }
+    /// <exception cref="ArgumentException">The reason is empty, too long or holds control characters.</exception>
+    public Task<bool> RevokeAsync(string keyId, string reason, CancellationToken cancellationToken = default) =>
+        RevokeCoreAsync(keyId, reason, guard: null, cancellationToken);
 
     /// <summary>
     /// Rolls a key: issues a new one with the same owner, tenant, name, scopes and networks (and the same lifetime, when
     /// the old one had one), and lets the old one work for <paramref name="gracePeriod"/> more, never past its own expiry.
+    /// The new key and the old key's shortened expiry are stored in one transaction, which fails as a whole when the old
+    /// key was revoked meanwhile.
     /// </summary>
     /// <param name="keyId">The key to replace.</param>
-    /// <param name="gracePeriod">How long the old key keeps working; <see cref="TimeSpan.Zero"/> to stop it now.</param>
+    /// <param name="gracePeriod">How long the old key keeps working, up to <see cref="MaxGracePeriod"/>; <see cref="TimeSpan.Zero"/> to stop it now.</param>
     /// <param name="cancellationToken">Cancels the roll.</param>
     /// <returns>The new key, or <see langword="null"/> when there is no such key.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The grace period is negative or longer than <see cref="MaxGracePeriod"/>.</exception>
     /// <exception cref="InvalidOperationException">The key is revoked or expired.</exception>
-    public async Task<CreatedApiKey?> RollAsync(string keyId, TimeSpan gracePeriod, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(gracePeriod, TimeSpan.Zero);
-        var old = await FindAsync(keyId, cancellationToken);
-        if (old is null)
-        {
-            return null;
-        }
-
-        var now = _time.GetUtcNow();
-        if (old.RevokedAt is not null || old.ExpiresAt <= now)
-        {
-            throw new InvalidOperationException("A revoked or expired key cannot be rolled.");
-        }
-
-        var successor = new ApiKeyRecord
-        {
-            OwnerId = old.OwnerId,
-            Tenant = old.Tenant,
-            Name = old.Name,
-            Scopes = [.. old.Scopes],
-            AllowedNetworks = [.. old.AllowedNetworks],
-            CreatedAt = now,
-            ExpiresAt = old.ExpiresAt is { } expires ? now + (expires - old.CreatedAt) : null,
-            RolledFromId = old.Id,
-        };
-        var created = await StoreNewAsync(successor, old.IsTest, cancellationToken);
-
-        var graceEnd = now + gracePeriod;
-        old.ExpiresAt = old.ExpiresAt is { } oldExpiry && oldExpiry < graceEnd ? oldExpiry : graceEnd;
-        await SaveAsync(old, cancellationToken);
-        _logger.KeyRolled(old.Id, successor.Id, old.ExpiresAt.Value);
-        return created;
-    }
+    public Task<CreatedApiKey?> RollAsync(string keyId, TimeSpan gracePeriod, CancellationToken cancellationToken = default) =>
+        RollCoreAsync(keyId, gracePeriod, guard: null, cancellationToken);
 
     /// <summary>Replaces a key's scopes.</summary>
     /// <param name="keyId">The key id.</param>
     /// <param name="scopes">The new scopes; at least one.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
     /// <returns>The updated information, or <see langword="null"/> when there is no such key.</returns>
-    public Task<ApiKeyInfo?> SetScopesAsync(string keyId, IReadOnlyList<string> scopes, CancellationToken cancellationToken = default)
-    {
-        var checkedScopes = CheckScopes(scopes);
-        return ChangeAsync(keyId, "scopes", r => r.Scopes = checkedScopes, cancellationToken);
-    }
+    public Task<ApiKeyInfo?> SetScopesAsync(string keyId, IReadOnlyList<string> scopes, CancellationToken cancellationToken = default) =>
+        SetScopesCoreAsync(keyId, scopes, guard: null, cancellationToken);
 
     /// <summary>Sets or clears a key's expiry.</summary>
     /// <param name="keyId">The key id.</param>
@@ -173,31 +157,177 @@ public sealed class ApiKeyManager
     /// <param name="cancellationToken">Cancels the change.</param>
     /// <returns>The updated information, or <see langword="null"/> when there is no such key.</returns>
     public Task<ApiKeyInfo?> SetExpiryAsync(string keyId, DateTimeOffset? expiresAt, CancellationToken cancellationToken = default) =>
-        ChangeAsync(keyId, "expiry", r => r.ExpiresAt = expiresAt, cancellationToken);
+        SetExpiryCoreAsync(keyId, expiresAt, guard: null, cancellationToken);
 
     /// <summary>Replaces the networks a key may be used from.</summary>
     /// <param name="keyId">The key id.</param>
     /// <param name="networks">CIDR networks; empty for anywhere.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
     /// <returns>The updated information, or <see langword="null"/> when there is no such key.</returns>
-    public Task<ApiKeyInfo?> SetAllowedNetworksAsync(string keyId, IReadOnlyList<string> networks, CancellationToken cancellationToken = default)
+    public Task<ApiKeyInfo?> SetAllowedNetworksAsync(string keyId, IReadOnlyList<string> networks, CancellationToken cancellationToken = default) =>
+        SetAllowedNetworksCoreAsync(keyId, networks, guard: null, cancellationToken);
+
+    // The *CoreAsync methods take a guard: called with the key as read, just before each attempt to write, it throws to
+    // refuse. The management endpoints pass the HTTP caller's rules, so they hold for the very version that is written.
+    internal async Task<bool> RevokeCoreAsync(string keyId, string reason, Action<ApiKeyInfo>? guard, CancellationToken cancellationToken)
     {
-        var checkedNetworks = CheckNetworks(networks);
-        return ChangeAsync(keyId, "allowed networks", r => r.AllowedNetworks = checkedNetworks, cancellationToken);
+        CheckText(reason, MaxRevocationReasonLength, "revocation reason", nameof(reason), required: true);
+        var now = _time.GetUtcNow();
+        var (record, written) = await ChangeAsync(keyId, guard, r =>
+        {
+            if (r.RevokedAt is not null)
+            {
+                return false;
+            }
+
+            r.RevokedAt = now;
+            r.RevocationReason = reason;
+            return true;
+        }, cancellationToken);
+        if (written)
+        {
+            _logger.KeyRevoked(record!.Id, reason);
+        }
+
+        return record is not null;
     }
 
-    private async Task<ApiKeyInfo?> ChangeAsync(string keyId, string what, Action<ApiKeyRecord> change, CancellationToken cancellationToken)
+    internal async Task<CreatedApiKey?> RollCoreAsync(string keyId, TimeSpan gracePeriod, Action<ApiKeyInfo>? guard, CancellationToken cancellationToken)
     {
-        var record = await FindAsync(keyId, cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfLessThan(gracePeriod, TimeSpan.Zero);
+        if (gracePeriod > MaxGracePeriod)
+        {
+            throw new ArgumentOutOfRangeException(nameof(gracePeriod), $"The grace period can be at most {MaxGracePeriod.TotalDays:0} days.");
+        }
+
+        string? key = null;
+        string? hash = null;
+        var successorId = ApiKeyFormat.NewKeyId();
+        for (var attempt = 1; ; attempt++)
+        {
+            var old = await FindAsync(keyId, cancellationToken);
+            if (old is null)
+            {
+                return null;
+            }
+
+            guard?.Invoke(ApiKeyInfo.From(old));
+            var now = _time.GetUtcNow();
+            if (old.RevokedAt is not null || old.ExpiresAt <= now)
+            {
+                throw new InvalidOperationException("A revoked or expired key cannot be rolled.");
+            }
+
+            if (key is null)
+            {
+                key = ApiKeyFormat.Create(_options.Prefix, old.IsTest, successorId);
+                hash = await _hasher.HashAsync(key, _options.HashParameters);
+            }
+
+            var successor = new ApiKeyRecord
+            {
+                Id = successorId,
+                IsTest = old.IsTest,
+                OwnerId = old.OwnerId,
+                Tenant = old.Tenant,
+                Name = old.Name,
+                Scopes = [.. old.Scopes],
+                AllowedNetworks = [.. old.AllowedNetworks],
+                CreatedAt = now,
+                ExpiresAt = old.ExpiresAt is { } expires ? AddClamped(now, expires - old.CreatedAt) : null,
+                RolledFromId = old.Id,
+                Hash = hash!,
+            };
+            var graceEnd = AddClamped(now, gracePeriod);
+            old.ExpiresAt = old.ExpiresAt is { } oldExpiry && oldExpiry < graceEnd ? oldExpiry : graceEnd;
+            if (await _store.RollAsync(successor, old, cancellationToken))
+            {
+                _verifier.Evict(successor.Id);
+                await AfterChangeAsync(old.Id, cancellationToken);
+                _logger.KeyCreated(successor.Id, successor.OwnerId);
+                _logger.KeyRolled(old.Id, successor.Id, old.ExpiresAt.Value);
+                return new CreatedApiKey(key, ApiKeyInfo.From(successor));
+            }
+
+            ThrowIfTooManyAttempts(attempt, keyId);
+        }
+    }
+
+    internal async Task<ApiKeyInfo?> SetScopesCoreAsync(string keyId, IReadOnlyList<string> scopes, Action<ApiKeyInfo>? guard, CancellationToken cancellationToken)
+    {
+        var checkedScopes = CheckScopes(scopes);
+        return await ChangeAndLogAsync(keyId, "scopes", guard, r => r.Scopes = [.. checkedScopes], cancellationToken);
+    }
+
+    internal Task<ApiKeyInfo?> SetExpiryCoreAsync(string keyId, DateTimeOffset? expiresAt, Action<ApiKeyInfo>? guard, CancellationToken cancellationToken) =>
+        ChangeAndLogAsync(keyId, "expiry", guard, r => r.ExpiresAt = expiresAt, cancellationToken);
+
+    internal async Task<ApiKeyInfo?> SetAllowedNetworksCoreAsync(string keyId, IReadOnlyList<string> networks, Action<ApiKeyInfo>? guard, CancellationToken cancellationToken)
+    {
+        var checkedNetworks = CheckNetworks(networks);
+        return await ChangeAndLogAsync(keyId, "allowed networks", guard, r => r.AllowedNetworks = [.. checkedNetworks], cancellationToken);
+    }
+
+    private async Task<ApiKeyInfo?> ChangeAndLogAsync(string keyId, string what, Action<ApiKeyInfo>? guard, Action<ApiKeyRecord> change, CancellationToken cancellationToken)
+    {
+        var (record, _) = await ChangeAsync(keyId, guard, r =>
+        {
+            change(r);
+            return true;
+        }, cancellationToken);
         if (record is null)
         {
             return null;
         }
 
-        change(record);
-        await SaveAsync(record, cancellationToken);
-        _logger.KeyChanged(keyId, what);
+        _logger.KeyChanged(record.Id, what);
         return ApiKeyInfo.From(record);
+    }
+
+    // Reads, changes and writes with the version read; when another write got in first, starts again from a fresh
+    // read, so the change is made on what is stored (a revocation made meanwhile included). `change` returns false when
+    // there is nothing to write.
+    private async Task<(ApiKeyRecord? Record, bool Written)> ChangeAsync(
+        string keyId, Action<ApiKeyInfo>? guard, Func<ApiKeyRecord, bool> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var record = await FindAsync(keyId, cancellationToken);
+            if (record is null)
+            {
+                return (null, false);
+            }
+
+            guard?.Invoke(ApiKeyInfo.From(record));
+            var (revokedAt, reason) = (record.RevokedAt, record.RevocationReason);
+            if (!change(record))
+            {
+                return (record, false);
+            }
+
+            if (revokedAt is not null)
+            {
+                // Revoked stays revoked, whatever the change.
+                (record.RevokedAt, record.RevocationReason) = (revokedAt, reason);
+            }
+
+            if (await _store.UpdateAsync(record, cancellationToken))
+            {
+                record.Version++;
+                await AfterChangeAsync(record.Id, cancellationToken);
+                return (record, true);
+            }
+
+            ThrowIfTooManyAttempts(attempt, keyId);
+        }
+    }
+
+    private static void ThrowIfTooManyAttempts(int attempt, string keyId)
+    {
+        if (attempt >= MaxAttempts)
+        {
+            throw new InvalidOperationException($"The key {keyId} was changed by other writers {MaxAttempts} times while this change was being made; nothing was written. Try again.");
+        }
     }
 
     private async Task<CreatedApiKey> StoreNewAsync(ApiKeyRecord record, bool test, CancellationToken cancellationToken)
@@ -212,27 +342,95 @@ public sealed class ApiKeyManager
         return new CreatedApiKey(key, ApiKeyInfo.From(record));
     }
 
-    private async Task SaveAsync(ApiKeyRecord record, CancellationToken cancellationToken)
+    private async Task AfterChangeAsync(string keyId, CancellationToken cancellationToken)
     {
-        await _store.UpdateAsync(record, cancellationToken);
-        _verifier.Evict(record.Id);
+        _verifier.Evict(keyId);
         try
         {
-            await _notifier.PublishAsync(record.Id, cancellationToken);
+            await _notifier.PublishAsync(keyId, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            _logger.RevocationPublishFailed(record.Id, exception);
+            _logger.RevocationPublishFailed(keyId, exception);
         }
     }
 
-    private Task<ApiKeyRecord?> FindAsync(string keyId, CancellationToken cancellationToken)
+    // A string that cannot be a key id names no key: answered without a look-up (and without sending the database a
+    // NUL byte or a megabyte of text).
+    private async Task<ApiKeyRecord?> FindAsync(string keyId, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(keyId);
-        return _store.FindByIdAsync(keyId, cancellationToken);
+        ArgumentNullException.ThrowIfNull(keyId);
+        return IsKeyId(keyId) ? await _store.FindByIdAsync(keyId, cancellationToken) : null;
     }
 
-    private static List<string> CheckScopes(IReadOnlyList<string> scopes)
+    private static bool IsKeyId(string keyId)
+    {
+        if (keyId.Length != ApiKeyFormat.KeyIdLength)
+        {
+            return false;
+        }
+
+        foreach (var c in keyId)
+        {
+            if (!char.IsAsciiLetterOrDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static DateTimeOffset AddClamped(DateTimeOffset time, TimeSpan span) =>
+        span >= DateTimeOffset.MaxValue - time ? DateTimeOffset.MaxValue : time + span;
+
+    /// <summary>
+    /// Checks a text the store keeps: bounded in length and free of control characters (NUL, escapes, new lines) and of
+    /// unpaired surrogates, which PostgreSQL refuses and terminals and logs misrender. The value itself is not repeated
+    /// in the message.
+    /// </summary>
+    internal static void CheckText(string? value, int maxLength, string what, string parameter, bool required)
+    {
+        if (value is null || (value.Length == 0 && !required))
+        {
+            if (required)
+            {
+                throw new ArgumentException($"The {what} is required.", parameter);
+            }
+
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"The {what} is empty or only white space.", parameter);
+        }
+
+        if (value.Length > maxLength)
+        {
+            throw new ArgumentException($"The {what} is {value.Length} characters long; at most {maxLength} are allowed.", parameter);
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsControl(c))
+            {
+                throw new ArgumentException($"The {what} contains a control character (U+{(int)c:X4} at position {i}); control characters are not allowed.", parameter);
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new ArgumentException($"The {what} contains an unpaired surrogate (U+{(int)c:X4} at position {i}); it is not valid text.", parameter);
+            }
+        }
+    }
+
+    internal static List<string> CheckScopes(IReadOnlyList<string> scopes)
     {
         ArgumentNullException.ThrowIfNull(scopes);
         if (scopes.Count == 0)

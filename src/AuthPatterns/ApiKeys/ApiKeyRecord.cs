@@ -51,6 +51,12 @@ public sealed class ApiKeyRecord
     /// <summary>The Argon2id hash of the whole key, as a PHC string (<c>$argon2id$v=19$m=..,t=..,p=..$salt$hash</c>).</summary>
     public string Hash { get; set; } = "";
 
+    /// <summary>
+    /// The concurrency stamp: a store writes a change only when the stored record still has the version the change was
+    /// made on, and increases it by one; a change made on a stale copy is refused and retried on a fresh one.
+    /// </summary>
+    public long Version { get; set; }
+
     /// <summary>Copies the record, so a cached or returned copy is never changed behind its holder's back.</summary>
     /// <returns>A copy.</returns>
     public ApiKeyRecord Clone()

@@ -26,11 +26,30 @@ public interface IApiKeyStore
     /// <returns>A task that completes when the record is stored.</returns>
     Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces a key's record (scopes, expiry, networks, revocation, hash).</summary>
-    /// <param name="record">The record.</param>
+    /// <summary>
+    /// Stores a change made on a copy read earlier, if nobody changed the key since: writes the lifecycle fields (scopes,
+    /// expiry, networks, revocation) and <c>Version + 1</c> only when the stored <see cref="ApiKeyRecord.Version"/>
+    /// still equals <paramref name="record"/>'s. A revocation is never undone: a record without
+    /// <see cref="ApiKeyRecord.RevokedAt"/> never clears a stored one. The hash and last use have writers of their own
+    /// and are left as stored.
+    /// </summary>
+    /// <param name="record">The changed copy, with the version it was read with.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task that completes when the record is stored.</returns>
-    Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default);
+    /// <returns><see langword="false"/>, with nothing written, when the key changed meanwhile or no longer exists.</returns>
+    Task<bool> UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds the successor of a rolled key and stores the change to the key it replaces (as <see cref="UpdateAsync"/>
+    /// does) in one transaction: both or neither.
+    /// </summary>
+    /// <param name="successor">The new key's record.</param>
+    /// <param name="replaced">The replaced key's changed copy (its shortened expiry), with the version it was read with.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>
+    /// <see langword="false"/>, with nothing written, when the replaced key changed meanwhile (revoked, for example) or
+    /// no longer exists.
+    /// </returns>
+    Task<bool> RollAsync(ApiKeyRecord successor, ApiKeyRecord replaced, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces only a key's hash, after it was upgraded to stronger parameters.</summary>
     /// <param name="keyId">The key id.</param>

@@ -2,12 +2,16 @@ using System.Collections.Concurrent;
 
 namespace AuthPatterns.ApiKeys;
 
-/// <summary>An <see cref="IApiKeyStore"/> in process memory, for tests and demos: everything is lost on restart.</summary>
+/// <summary>
+/// An <see cref="IApiKeyStore"/> in process memory, for tests and demos: everything is lost on restart. Writes to a
+/// stored record happen under one lock, so no write replaces a record with a copy taken before another write.
+/// </summary>
 public sealed class InMemoryApiKeyStore : IApiKeyStore
 {
     private readonly ConcurrentDictionary<string, ApiKeyRecord> _records = new(StringComparer.Ordinal);
     private readonly List<ApiKeyUsageEvent> _events = [];
     private readonly Lock _eventsLock = new();
+    private readonly Lock _writeLock = new();
     private long _nextEventId;
     private int _lookups;
 
@@ -47,21 +51,47 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
     }
 
     /// <inheritdoc/>
-    public Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default)
+    public Task<bool> UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        _records[record.Id] = record.Clone();
-        return Task.CompletedTask;
+        lock (_writeLock)
+        {
+            return Task.FromResult(TryUpdate(record));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> RollAsync(ApiKeyRecord successor, ApiKeyRecord replaced, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(successor);
+        ArgumentNullException.ThrowIfNull(replaced);
+        lock (_writeLock)
+        {
+            if (!_records.TryGetValue(replaced.Id, out var stored) || stored.Version != replaced.Version)
+            {
+                return Task.FromResult(false);
+            }
+
+            if (!_records.TryAdd(successor.Id, successor.Clone()))
+            {
+                throw new InvalidOperationException("A key with this id already exists.");
+            }
+
+            return Task.FromResult(TryUpdate(replaced));
+        }
     }
 
     /// <inheritdoc/>
     public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default)
     {
-        if (_records.TryGetValue(keyId, out var record))
+        lock (_writeLock)
         {
-            var copy = record.Clone();
-            copy.Hash = hash;
-            _records[keyId] = copy;
+            if (_records.TryGetValue(keyId, out var record))
+            {
+                var copy = record.Clone();
+                copy.Hash = hash;
+                _records[keyId] = copy;
+            }
         }
 
         return Task.CompletedTask;
@@ -71,14 +101,17 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
     public Task RecordLastUsesAsync(IReadOnlyCollection<ApiKeyLastUse> uses, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(uses);
-        foreach (var use in uses)
+        lock (_writeLock)
         {
-            if (_records.TryGetValue(use.KeyId, out var record))
+            foreach (var use in uses)
             {
-                var copy = record.Clone();
-                copy.LastUsedAt = use.UsedAt;
-                copy.LastUsedAddress = use.Address;
-                _records[use.KeyId] = copy;
+                if (_records.TryGetValue(use.KeyId, out var record))
+                {
+                    var copy = record.Clone();
+                    copy.LastUsedAt = use.UsedAt;
+                    copy.LastUsedAddress = use.Address;
+                    _records[use.KeyId] = copy;
+                }
             }
         }
 
@@ -118,5 +151,28 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
         {
             return Task.FromResult(_events.RemoveAll(e => e.OccurredAt < olderThan));
         }
+    }
+
+    // Under _writeLock. Writes the lifecycle fields only, as the database store does; a stored revocation stays.
+    private bool TryUpdate(ApiKeyRecord record)
+    {
+        if (!_records.TryGetValue(record.Id, out var stored) || stored.Version != record.Version)
+        {
+            return false;
+        }
+
+        var copy = stored.Clone();
+        copy.Scopes = [.. record.Scopes];
+        copy.AllowedNetworks = [.. record.AllowedNetworks];
+        copy.ExpiresAt = record.ExpiresAt;
+        if (stored.RevokedAt is null && record.RevokedAt is not null)
+        {
+            copy.RevokedAt = record.RevokedAt;
+            copy.RevocationReason = record.RevocationReason;
+        }
+
+        copy.Version = stored.Version + 1;
+        _records[record.Id] = copy;
+        return true;
     }
 }

@@ -30,7 +30,9 @@ public sealed class ApiKeyStoreHealthCheckTests
 
         public Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<bool> UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<bool> RollAsync(ApiKeyRecord successor, ApiKeyRecord replaced, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 

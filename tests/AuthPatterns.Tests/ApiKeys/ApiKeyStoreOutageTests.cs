@@ -99,7 +99,9 @@ public sealed class ApiKeyStoreOutageTests
 
         public Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => inner.CreateAsync(record, cancellationToken);
 
-        public Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => inner.UpdateAsync(record, cancellationToken);
+        public Task<bool> UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => inner.UpdateAsync(record, cancellationToken);
+
+        public Task<bool> RollAsync(ApiKeyRecord successor, ApiKeyRecord replaced, CancellationToken cancellationToken = default) => inner.RollAsync(successor, replaced, cancellationToken);
 
         public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default) => inner.UpdateHashAsync(keyId, hash, cancellationToken);
 

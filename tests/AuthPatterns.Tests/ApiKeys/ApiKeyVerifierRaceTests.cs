@@ -59,7 +59,9 @@ public sealed class ApiKeyVerifierRaceTests
 
         public Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => _inner.CreateAsync(record, cancellationToken);
 
-        public Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => _inner.UpdateAsync(record, cancellationToken);
+        public Task<bool> UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => _inner.UpdateAsync(record, cancellationToken);
+
+        public Task<bool> RollAsync(ApiKeyRecord successor, ApiKeyRecord replaced, CancellationToken cancellationToken = default) => _inner.RollAsync(successor, replaced, cancellationToken);
 
         public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default) => _inner.UpdateHashAsync(keyId, hash, cancellationToken);
 
