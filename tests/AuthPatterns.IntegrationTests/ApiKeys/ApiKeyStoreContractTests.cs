@@ -160,6 +160,75 @@ public abstract class ApiKeyStoreContractTests : IAsyncLifetime
         Assert.Equal("10.2.3.4", info.LastUsedAddress);
     }
 
+    [Fact]
+    public async Task Finding_8_3_roll_revoke_and_scope_changes_racing_200_times_lose_no_revocation()
+    {
+        var (won, refused) = await AuthPatterns.Tests.ApiKeys.LifecycleRace.RunAsync(
+            Manager,
+            async id => (await Store.FindByIdAsync(id))!,
+            () => Store.ListAsync(ownerId: "racer").GetAwaiter().GetResult(),
+            iterations: 200);
+        Assert.Equal(200, won + refused);
+    }
+
+    [Fact]
+    public async Task Finding_8_3_a_stale_write_is_refused_and_no_write_clears_a_revocation()
+    {
+        var created = await Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "o", Scopes = ["events:write"] });
+        var stale = (await Store.FindByIdAsync(created.Info.Id))!;
+        Assert.True(await Manager.RevokeAsync(created.Info.Id, "leaked"));
+
+        stale.Scopes = ["events:write", "billing:admin"];
+        Assert.False(await Store.UpdateAsync(stale));
+        var successor = new ApiKeyRecord { Id = "AAAAAAAAAAAA", OwnerId = "o", Hash = "h", Scopes = ["events:write"], CreatedAt = Time.GetUtcNow() };
+        Assert.False(await Store.RollAsync(successor, stale));
+        Assert.Null(await Store.FindByIdAsync(successor.Id));
+
+        var current = (await Store.FindByIdAsync(created.Info.Id))!;
+        Assert.Equal(["events:write"], current.Scopes);
+        current.RevokedAt = null;
+        current.RevocationReason = null;
+        Assert.True(await Store.UpdateAsync(current));
+        var stored = (await Store.FindByIdAsync(created.Info.Id))!;
+        Assert.Equal("leaked", stored.RevocationReason);
+        Assert.NotNull(stored.RevokedAt);
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(created.Key));
+    }
+
+    [Fact]
+    public async Task Finding_15_2_revocation_texts_at_the_limits_are_stored_and_invalid_ones_refused_before_any_write()
+    {
+        var created = await Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = new string('o', 256), Tenant = new string('t', 256), Name = new string('n', 256), Scopes = ["events:write"] });
+        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(created.Key));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Manager.RevokeAsync(created.Info.Id, new string('r', 1025)));
+        await Assert.ThrowsAsync<ArgumentException>(() => Manager.RevokeAsync(created.Info.Id, "leaked\0"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "o\0", Scopes = ["events:write"] }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = new string('o', 257), Scopes = ["events:write"] }));
+        Assert.Single(await Store.ListAsync());
+        Assert.Null((await Store.FindByIdAsync(created.Info.Id))!.RevokedAt);
+        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(created.Key));
+
+        var reason = string.Concat(Enumerable.Repeat("\ud83d\ude00", 512));
+        Assert.True(await Manager.RevokeAsync(created.Info.Id, reason));
+        Assert.Equal(reason, (await Store.FindByIdAsync(created.Info.Id))!.RevocationReason);
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(created.Key));
+    }
+
+    [Fact]
+    public async Task Finding_15_8_roll_with_a_huge_grace_period_stores_no_successor()
+    {
+        var created = await Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "o", Scopes = ["events:write"] });
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Manager.RollAsync(created.Info.Id, TimeSpan.MaxValue));
+        Assert.Single(await Store.ListAsync());
+        Assert.Null((await Store.FindByIdAsync(created.Info.Id))!.ExpiresAt);
+
+        await Manager.SetExpiryAsync(created.Info.Id, DateTimeOffset.MaxValue);
+        var rolled = await Manager.RollAsync(created.Info.Id, ApiKeyManager.MaxGracePeriod);
+        Assert.Equal(DateTimeOffset.MaxValue, (await Store.FindByIdAsync(rolled!.Info.Id))!.ExpiresAt);
+    }
+
     private async Task<HttpStatusCode> SendAsync(string key, string? address = null)
     {
         var context = await _app.GetTestServer().SendAsync(context =>

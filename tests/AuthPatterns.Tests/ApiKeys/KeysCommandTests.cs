@@ -92,6 +92,42 @@ public sealed class KeysCommandTests : IDisposable
         Assert.NotEqual(0, code);
     }
 
+    [Fact]
+    public async Task Finding_15_2_revoke_with_an_invalid_reason_and_roll_with_a_huge_grace_print_one_line_and_write_nothing()
+    {
+        var (code, output, _) = await RunAsync("keys", "create", "--connection", Connection, "--owner", "o", "--scope", "a", "--json");
+        Assert.Equal(0, code);
+        var id = System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("id").GetString()!;
+
+        foreach (var args in new[]
+        {
+            new[] { "keys", "revoke", id, "--reason", new string('r', 1025), "--connection", Connection },
+            ["keys", "revoke", id, "--reason", "leaked\0", "--connection", Connection],
+            ["keys", "roll", id, "--grace", "400d", "--connection", Connection],
+            ["keys", "roll", id, "--grace", "613566757w", "--connection", Connection],
+            ["keys", "create", "--owner", new string('o', 257), "--scope", "a", "--connection", Connection],
+        })
+        {
+            string error;
+            (code, _, error) = await RunAsync(args);
+            Assert.Equal(1, code);
+            Assert.Single(error.Trim().Split('\n'));
+            Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        }
+
+        (code, output, _) = await RunAsync("keys", "list", "--connection", Connection, "--json");
+        var key = Assert.Single(System.Text.Json.JsonDocument.Parse(output).RootElement.EnumerateArray());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, key.GetProperty("revokedAt").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("613566757w")]
+    [InlineData("9223372036854775807s")]
+    public void Durations_too_long_to_represent_are_errors_not_wrapped_around(string value)
+    {
+        Assert.Throws<FormatException>(() => KeysCommand.ParseDuration(value));
+    }
+
     [Theory]
     [InlineData("90d", 90 * 24)]
     [InlineData("12h", 12)]
