@@ -86,37 +86,37 @@ internal static class KeysCommand
             }
 
             return await RunAsync(parse, mayCreateStore: true, async (manager, output) =>
-        {
-            var created = await manager.CreateAsync(
-                new ApiKeyCreateRequest
+            {
+                var created = await manager.CreateAsync(
+                    new ApiKeyCreateRequest
+                    {
+                        OwnerId = parse.GetRequiredValue(owner),
+                        Scopes = parse.GetRequiredValue(scopes),
+                        Lifetime = lifetime,
+                        Tenant = parse.GetValue(tenant),
+                        Name = parse.GetValue(name),
+                        AllowedNetworks = parse.GetValue(networks) ?? [],
+                        IsTest = parse.GetValue(test),
+                    },
+                    cancellationToken);
+
+                if (parse.GetValue(AsJson))
                 {
-                    OwnerId = parse.GetRequiredValue(owner),
-                    Scopes = parse.GetRequiredValue(scopes),
-                    Lifetime = lifetime,
-                    Tenant = parse.GetValue(tenant),
-                    Name = parse.GetValue(name),
-                    AllowedNetworks = parse.GetValue(networks) ?? [],
-                    IsTest = parse.GetValue(test),
-                },
-                cancellationToken);
+                    await output.WriteLineAsync(JsonSerializer.Serialize(
+                        new { id = created.Info.Id, key = created.Key, scopes = created.Info.Scopes, expiresAt = created.Info.ExpiresAt, tenant = created.Info.Tenant, owner = created.Info.OwnerId },
+                        Json));
+                }
+                else
+                {
+                    await output.WriteLineAsync($"Created key {created.Info.Id} for {TerminalText.Escape(created.Info.OwnerId)}. It is shown once and not stored:");
+                    await output.WriteLineAsync();
+                    await output.WriteLineAsync($"  {created.Key}");
+                    await output.WriteLineAsync();
+                    await WriteInfoAsync(output, created.Info);
+                }
 
-            if (parse.GetValue(AsJson))
-            {
-                await output.WriteLineAsync(JsonSerializer.Serialize(
-                    new { id = created.Info.Id, key = created.Key, scopes = created.Info.Scopes, expiresAt = created.Info.ExpiresAt, tenant = created.Info.Tenant, owner = created.Info.OwnerId },
-                    Json));
-            }
-            else
-            {
-                await output.WriteLineAsync($"Created key {created.Info.Id} for {TerminalText.Escape(created.Info.OwnerId)}. It is shown once and not stored:");
-                await output.WriteLineAsync();
-                await output.WriteLineAsync($"  {created.Key}");
-                await output.WriteLineAsync();
-                await WriteInfoAsync(output, created.Info);
-            }
-
-            return 0;
-        });
+                return 0;
+            });
         });
         return command;
     }
@@ -193,30 +193,30 @@ internal static class KeysCommand
             }
 
             return await RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
-        {
-            var keyId = parse.GetRequiredValue(id);
-            var rolled = await manager.RollAsync(keyId, gracePeriod ?? TimeSpan.Zero, cancellationToken);
-            if (rolled is null)
             {
-                return await WriteOrNotFoundAsync(parse, output, null, keyId);
-            }
+                var keyId = parse.GetRequiredValue(id);
+                var rolled = await manager.RollAsync(keyId, gracePeriod ?? TimeSpan.Zero, cancellationToken);
+                if (rolled is null)
+                {
+                    return await WriteOrNotFoundAsync(parse, output, null, keyId);
+                }
 
-            var old = await manager.GetAsync(keyId, cancellationToken);
-            if (parse.GetValue(AsJson))
-            {
-                await output.WriteLineAsync(JsonSerializer.Serialize(
-                    new { id = rolled.Info.Id, key = rolled.Key, scopes = rolled.Info.Scopes, expiresAt = rolled.Info.ExpiresAt, rolledFromId = keyId, previousExpiresAt = old?.ExpiresAt },
-                    Json));
-            }
-            else
-            {
-                await output.WriteLineAsync($"Rolled {TerminalText.Escape(keyId)} to {rolled.Info.Id}; {TerminalText.Escape(keyId)} works until {old?.ExpiresAt:u}. The new key is shown once:");
-                await output.WriteLineAsync();
-                await output.WriteLineAsync($"  {rolled.Key}");
-            }
+                var old = await manager.GetAsync(keyId, cancellationToken);
+                if (parse.GetValue(AsJson))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(
+                        new { id = rolled.Info.Id, key = rolled.Key, scopes = rolled.Info.Scopes, expiresAt = rolled.Info.ExpiresAt, rolledFromId = keyId, previousExpiresAt = old?.ExpiresAt },
+                        Json));
+                }
+                else
+                {
+                    await output.WriteLineAsync($"Rolled {TerminalText.Escape(keyId)} to {rolled.Info.Id}; {TerminalText.Escape(keyId)} works until {old?.ExpiresAt:u}. The new key is shown once:");
+                    await output.WriteLineAsync();
+                    await output.WriteLineAsync($"  {rolled.Key}");
+                }
 
-            return 0;
-        });
+                return 0;
+            });
         });
         return command;
     }
@@ -328,11 +328,6 @@ internal static class KeysCommand
             $"{name} '{TerminalText.Escape(value)}' is not a valid duration: use for example 90d, 12h, 30m or 2w, {(allowZero ? "not negative" : "above zero")} and at most 36500 days.");
         return false;
     }
-
-    internal static TimeSpan? ParseDuration(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? null
-        : DurationText.TryParse(value, MaxDuration, allowZero: true, out var parsed) ? parsed
-        : throw new FormatException($"'{TerminalText.Escape(value)}' is not a duration; use for example 90d, 12h, 30m.");
 
     private static async Task<int> WriteOrNotFoundAsync(ParseResult parse, TextWriter output, ApiKeyInfo? key, string keyId)
     {
