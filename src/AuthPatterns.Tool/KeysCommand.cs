@@ -1,9 +1,12 @@
 using System.CommandLine;
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AuthPatterns.Tool;
@@ -11,7 +14,9 @@ namespace AuthPatterns.Tool;
 /// <summary>
 /// <c>authpatterns keys create|list|show|revoke|roll</c>: manages API keys in the store the application uses, given by
 /// <c>--provider sqlite|postgres</c> and <c>--connection</c> (or <c>LayeredAuth__ApiKeys__Provider</c> and
-/// <c>LayeredAuth__ApiKeys__ConnectionString</c>, the sample's settings). Creates the schema when it is missing.
+/// <c>LayeredAuth__ApiKeys__ConnectionString</c>, the sample's settings). Says on stderr which store it opened; only
+/// <c>create</c>, or another command given <c>--create-store</c>, creates a store (and its schema) that is missing.
+/// Every stored value a person wrote (owner, tenant, name, reason, scopes) is printed through <see cref="TerminalText"/>.
 /// </summary>
 internal static class KeysCommand
 {
@@ -36,6 +41,14 @@ internal static class KeysCommand
     };
 
     private static readonly Option<bool> AsJson = new("--json") { Description = "Print machine-readable JSON." };
+
+    private static readonly Option<bool> CreateStore = new("--create-store")
+    {
+        Description = "Create the store (a new SQLite file, or the database and schema) when it does not exist; without it a missing store is an error.",
+    };
+
+    /// <summary>The longest key lifetime or grace period the tool accepts: 100 years.</summary>
+    private static readonly TimeSpan MaxDuration = TimeSpan.FromDays(36500);
 
     /// <summary>Lets tests make hashing cheap; the tool itself always uses the library's defaults.</summary>
     internal static Action<ApiKeyAuthenticationOptions>? ConfigureOptions { get; set; }
@@ -65,38 +78,46 @@ internal static class KeysCommand
         {
             Provider, Connection, Prefix, AsJson, owner, scopes, expiresIn, tenant, name, networks, test,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            var created = await manager.CreateAsync(
-                new ApiKeyCreateRequest
+            if (!TryParseDuration(parse, expiresIn.Name, parse.GetValue(expiresIn), allowZero: false, out var lifetime))
+            {
+                return 2;
+            }
+
+            return await RunAsync(parse, mayCreateStore: true, async (manager, output) =>
+            {
+                var created = await manager.CreateAsync(
+                    new ApiKeyCreateRequest
+                    {
+                        OwnerId = parse.GetRequiredValue(owner),
+                        Scopes = parse.GetRequiredValue(scopes),
+                        Lifetime = lifetime,
+                        Tenant = parse.GetValue(tenant),
+                        Name = parse.GetValue(name),
+                        AllowedNetworks = parse.GetValue(networks) ?? [],
+                        IsTest = parse.GetValue(test),
+                    },
+                    cancellationToken);
+
+                if (parse.GetValue(AsJson))
                 {
-                    OwnerId = parse.GetRequiredValue(owner),
-                    Scopes = parse.GetRequiredValue(scopes),
-                    Lifetime = ParseDuration(parse.GetValue(expiresIn)),
-                    Tenant = parse.GetValue(tenant),
-                    Name = parse.GetValue(name),
-                    AllowedNetworks = parse.GetValue(networks) ?? [],
-                    IsTest = parse.GetValue(test),
-                },
-                cancellationToken);
+                    await output.WriteLineAsync(JsonSerializer.Serialize(
+                        new { id = created.Info.Id, key = created.Key, scopes = created.Info.Scopes, expiresAt = created.Info.ExpiresAt, tenant = created.Info.Tenant, owner = created.Info.OwnerId },
+                        Json));
+                }
+                else
+                {
+                    await output.WriteLineAsync($"Created key {created.Info.Id} for {TerminalText.Escape(created.Info.OwnerId)}. It is shown once and not stored:");
+                    await output.WriteLineAsync();
+                    await output.WriteLineAsync($"  {created.Key}");
+                    await output.WriteLineAsync();
+                    await WriteInfoAsync(output, created.Info);
+                }
 
-            if (parse.GetValue(AsJson))
-            {
-                await output.WriteLineAsync(JsonSerializer.Serialize(
-                    new { id = created.Info.Id, key = created.Key, scopes = created.Info.Scopes, expiresAt = created.Info.ExpiresAt, tenant = created.Info.Tenant, owner = created.Info.OwnerId },
-                    Json));
-            }
-            else
-            {
-                await output.WriteLineAsync($"Created key {created.Info.Id} for {created.Info.OwnerId}. It is shown once and not stored:");
-                await output.WriteLineAsync();
-                await output.WriteLineAsync($"  {created.Key}");
-                await output.WriteLineAsync();
-                await WriteInfoAsync(output, created.Info);
-            }
-
-            return 0;
-        }));
+                return 0;
+            });
+        });
         return command;
     }
 
@@ -104,8 +125,8 @@ internal static class KeysCommand
     {
         var owner = new Option<string?>("--owner") { Description = "Only this owner's keys." };
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's keys." };
-        var command = new Command("list", "List keys (never their secrets).") { Provider, Connection, Prefix, AsJson, owner, tenant };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
+        var command = new Command("list", "List keys (never their secrets).") { Provider, Connection, Prefix, AsJson, CreateStore, owner, tenant };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
         {
             var keys = await manager.ListAsync(parse.GetValue(owner), parse.GetValue(tenant), cancellationToken);
             if (parse.GetValue(AsJson))
@@ -119,7 +140,7 @@ internal static class KeysCommand
             {
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{key.Id,-12}  {key.OwnerId,-20}  {key.Tenant ?? "-",-12}  {State(key),-8}  {key.ExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "never",-20}  {string.Join(' ', key.Scopes)}"));
+                    $"{TerminalText.Escape(key.Id),-12}  {TerminalText.Escape(key.OwnerId),-20}  {TerminalText.Escape(key.Tenant ?? "-"),-12}  {State(key),-8}  {key.ExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "never",-20}  {Scopes(key)}"));
             }
 
             return 0;
@@ -130,8 +151,8 @@ internal static class KeysCommand
     private static Command ShowCommand()
     {
         var id = new Argument<string>("id") { Description = "The key id." };
-        var command = new Command("show", "Show one key (never its secret).") { Provider, Connection, Prefix, AsJson, id };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
+        var command = new Command("show", "Show one key (never its secret).") { Provider, Connection, Prefix, AsJson, CreateStore, id };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
         {
             var key = await manager.GetAsync(parse.GetRequiredValue(id), cancellationToken);
             return await WriteOrNotFoundAsync(parse, output, key, parse.GetRequiredValue(id));
@@ -145,9 +166,9 @@ internal static class KeysCommand
         var reason = new Option<string>("--reason") { Description = "Why, for the audit trail.", DefaultValueFactory = _ => "revoked with the authpatterns tool" };
         var command = new Command("revoke", "Revoke a key. Instances without a revocation notifier drop it within their cache lifetime (60 s by default).")
         {
-            Provider, Connection, Prefix, AsJson, id, reason,
+            Provider, Connection, Prefix, AsJson, CreateStore, id, reason,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
         {
             var keyId = parse.GetRequiredValue(id);
             await manager.RevokeAsync(keyId, parse.GetRequiredValue(reason), cancellationToken);
@@ -162,44 +183,52 @@ internal static class KeysCommand
         var grace = new Option<string>("--grace") { Description = "How long the old key keeps working, for example 24h or 0m (never past its own expiry).", DefaultValueFactory = _ => "24h" };
         var command = new Command("roll", "Issue a new key with the same scopes and metadata; the old one keeps working for the grace period.")
         {
-            Provider, Connection, Prefix, AsJson, id, grace,
+            Provider, Connection, Prefix, AsJson, CreateStore, id, grace,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (manager, output) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            var keyId = parse.GetRequiredValue(id);
-            var rolled = await manager.RollAsync(keyId, ParseDuration(parse.GetRequiredValue(grace)) ?? TimeSpan.Zero, cancellationToken);
-            if (rolled is null)
+            if (!TryParseDuration(parse, grace.Name, parse.GetValue(grace), allowZero: true, out var gracePeriod))
             {
-                return await WriteOrNotFoundAsync(parse, output, null, keyId);
+                return 2;
             }
 
-            var old = await manager.GetAsync(keyId, cancellationToken);
-            if (parse.GetValue(AsJson))
+            return await RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(
-                    new { id = rolled.Info.Id, key = rolled.Key, scopes = rolled.Info.Scopes, expiresAt = rolled.Info.ExpiresAt, rolledFromId = keyId, previousExpiresAt = old?.ExpiresAt },
-                    Json));
-            }
-            else
-            {
-                await output.WriteLineAsync($"Rolled {keyId} to {rolled.Info.Id}; {keyId} works until {old?.ExpiresAt:u}. The new key is shown once:");
-                await output.WriteLineAsync();
-                await output.WriteLineAsync($"  {rolled.Key}");
-            }
+                var keyId = parse.GetRequiredValue(id);
+                var rolled = await manager.RollAsync(keyId, gracePeriod ?? TimeSpan.Zero, cancellationToken);
+                if (rolled is null)
+                {
+                    return await WriteOrNotFoundAsync(parse, output, null, keyId);
+                }
 
-            return 0;
-        }));
+                var old = await manager.GetAsync(keyId, cancellationToken);
+                if (parse.GetValue(AsJson))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(
+                        new { id = rolled.Info.Id, key = rolled.Key, scopes = rolled.Info.Scopes, expiresAt = rolled.Info.ExpiresAt, rolledFromId = keyId, previousExpiresAt = old?.ExpiresAt },
+                        Json));
+                }
+                else
+                {
+                    await output.WriteLineAsync($"Rolled {TerminalText.Escape(keyId)} to {rolled.Info.Id}; {TerminalText.Escape(keyId)} works until {old?.ExpiresAt:u}. The new key is shown once:");
+                    await output.WriteLineAsync();
+                    await output.WriteLineAsync($"  {rolled.Key}");
+                }
+
+                return 0;
+            });
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, Func<ApiKeyManager, TextWriter, Task<int>> work)
+    private static async Task<int> RunAsync(ParseResult parse, bool mayCreateStore, Func<ApiKeyManager, TextWriter, Task<int>> work)
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
-        ServiceProvider services;
+        KeyStoreLocation store;
         try
         {
-            services = BuildServices(parse.GetRequiredValue(Provider), parse.GetRequiredValue(Connection), parse.GetRequiredValue(Prefix));
+            store = KeyStoreLocation.Resolve(parse.GetRequiredValue(Provider), parse.GetRequiredValue(Connection), mayCreateStore);
         }
         catch (InvalidOperationException exception)
         {
@@ -207,22 +236,55 @@ internal static class KeysCommand
             return 2;
         }
 
-        await using (services)
+        var description = TerminalText.Escape(store.Description);
+        if (store.MissingFile is not null && !mayCreateStore)
         {
-            await using (var scope = services.CreateAsyncScope())
-            {
-                await scope.ServiceProvider.GetRequiredService<ApiKeyDbContext>().Database.EnsureCreatedAsync();
-            }
+            await error.WriteLineAsync(
+                $"No key store at {TerminalText.Escape(store.MissingFile)}: the file does not exist (a relative path is relative to the current directory). "
+                + "Check --connection, or pass --create-store to create an empty store there.");
+            return 2;
+        }
 
-            try
+        await using var services = BuildServices(store.Provider, store.ConnectionString, parse.GetRequiredValue(Prefix));
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var database = scope.ServiceProvider.GetRequiredService<ApiKeyDbContext>().Database;
+            if (mayCreateStore)
             {
-                return await work(services.GetRequiredService<ApiKeyManager>(), output);
+                var created = await database.EnsureCreatedAsync();
+                await error.WriteLineAsync(created ? $"Created {description}." : $"Using {description}.");
             }
-            catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or FormatException)
+            else
             {
-                await error.WriteLineAsync(exception.Message);
-                return 1;
+                var creator = database.GetService<IRelationalDatabaseCreator>();
+                bool ready;
+                try
+                {
+                    ready = await creator.ExistsAsync() && await creator.HasTablesAsync();
+                }
+                catch (DbException)
+                {
+                    ready = false;
+                }
+
+                if (!ready)
+                {
+                    await error.WriteLineAsync($"Cannot open {description}: it does not exist, cannot be reached or holds no key store. Check --connection, or pass --create-store to create it.");
+                    return 2;
+                }
+
+                await error.WriteLineAsync($"Using {description}.");
             }
+        }
+
+        try
+        {
+            return await work(services.GetRequiredService<ApiKeyManager>(), output);
+        }
+        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or FormatException)
+        {
+            await error.WriteLineAsync(TerminalText.Escape(exception.Message));
+            return 1;
         }
     }
 
@@ -231,7 +293,7 @@ internal static class KeysCommand
         var normalized = provider.ToLowerInvariant();
         if (normalized is not ("sqlite" or "postgres" or "postgresql"))
         {
-            throw new InvalidOperationException($"--provider must be sqlite or postgres; '{provider}' is not supported.");
+            throw new InvalidOperationException($"--provider must be sqlite or postgres; '{TerminalText.Escape(provider)}' is not supported.");
         }
 
         var services = new ServiceCollection();
@@ -248,44 +310,30 @@ internal static class KeysCommand
         return services.BuildServiceProvider();
     }
 
-    internal static TimeSpan? ParseDuration(string? value)
+    private static bool TryParseDuration(ParseResult parse, string name, string? value, bool allowZero, out TimeSpan? duration)
     {
+        duration = null;
         if (string.IsNullOrWhiteSpace(value))
         {
-            return null;
+            return true;
         }
 
-        value = value.Trim();
-        if (value.Length >= 2 && long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
+        if (DurationText.TryParse(value, MaxDuration, allowZero, out var parsed))
         {
-            var unit = value[^1] switch
-            {
-                'w' => TimeSpan.FromDays(7),
-                'd' => TimeSpan.FromDays(1),
-                'h' => TimeSpan.FromHours(1),
-                'm' => TimeSpan.FromMinutes(1),
-                's' => TimeSpan.FromSeconds(1),
-                _ => TimeSpan.Zero,
-            };
-            if (unit != TimeSpan.Zero)
-            {
-                // Checked: a number too large for a duration is an error, never a wrapped-around small one.
-                return amount <= TimeSpan.MaxValue.Ticks / unit.Ticks
-                    ? TimeSpan.FromTicks(amount * unit.Ticks)
-                    : throw new FormatException($"'{value}' is too long a duration.");
-            }
+            duration = parsed;
+            return true;
         }
 
-        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span)
-            ? span
-            : throw new FormatException($"'{value}' is not a duration; use for example 90d, 12h, 30m.");
+        parse.InvocationConfiguration.Error.WriteLine(
+            $"{name} '{TerminalText.Escape(value)}' is not a valid duration: use for example 90d, 12h, 30m or 2w, {(allowZero ? "not negative" : "above zero")} and at most 36500 days.");
+        return false;
     }
 
     private static async Task<int> WriteOrNotFoundAsync(ParseResult parse, TextWriter output, ApiKeyInfo? key, string keyId)
     {
         if (key is null)
         {
-            await parse.InvocationConfiguration.Error.WriteLineAsync($"No key has the id '{keyId}'.");
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"No key has the id '{TerminalText.Escape(keyId)}'.");
             return 1;
         }
 
@@ -303,20 +351,27 @@ internal static class KeysCommand
 
     private static async Task WriteInfoAsync(TextWriter output, ApiKeyInfo key)
     {
-        await output.WriteLineAsync($"id:        {key.Id}{(key.IsTest ? " (test)" : "")}");
-        await output.WriteLineAsync($"owner:     {key.OwnerId}");
-        await output.WriteLineAsync($"tenant:    {key.Tenant ?? "-"}");
-        await output.WriteLineAsync($"scopes:    {string.Join(' ', key.Scopes)}");
-        await output.WriteLineAsync($"state:     {State(key)}{(key.RevocationReason is null ? "" : $" ({key.RevocationReason})")}");
+        await output.WriteLineAsync($"id:        {TerminalText.Escape(key.Id)}{(key.IsTest ? " (test)" : "")}");
+        await output.WriteLineAsync($"owner:     {TerminalText.Escape(key.OwnerId)}");
+        await output.WriteLineAsync($"tenant:    {TerminalText.Escape(key.Tenant ?? "-")}");
+        if (key.Name is not null)
+        {
+            await output.WriteLineAsync($"name:      {TerminalText.Escape(key.Name)}");
+        }
+
+        await output.WriteLineAsync($"scopes:    {Scopes(key)}");
+        await output.WriteLineAsync($"state:     {State(key)}{(key.RevocationReason is null ? "" : $" ({TerminalText.Escape(key.RevocationReason)})")}");
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"created:   {key.CreatedAt:u}"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"expires:   {key.ExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "never"}"));
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"last used: {key.LastUsedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "never"}{(key.LastUsedAddress is null ? "" : $" from {key.LastUsedAddress}")}"));
-        await output.WriteLineAsync($"networks:  {(key.AllowedNetworks.Count == 0 ? "any" : string.Join(' ', key.AllowedNetworks))}");
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"last used: {key.LastUsedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "never"}{(key.LastUsedAddress is null ? "" : $" from {TerminalText.Escape(key.LastUsedAddress)}")}"));
+        await output.WriteLineAsync($"networks:  {(key.AllowedNetworks.Count == 0 ? "any" : TerminalText.Escape(string.Join(' ', key.AllowedNetworks)))}");
         if (key.RolledFromId is not null)
         {
-            await output.WriteLineAsync($"rolled from: {key.RolledFromId}");
+            await output.WriteLineAsync($"rolled from: {TerminalText.Escape(key.RolledFromId)}");
         }
     }
+
+    private static string Scopes(ApiKeyInfo key) => TerminalText.Escape(string.Join(' ', key.Scopes));
 
     private static string State(ApiKeyInfo key) =>
         key.RevokedAt is not null ? "revoked"

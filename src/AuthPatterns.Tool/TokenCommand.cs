@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using AuthPatterns.Jwt.Issuing;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,9 +28,26 @@ internal static class TokenCommand
         };
         mint.SetAction(async (parseResult, cancellationToken) =>
         {
-            if (!TryParseLifetime(parseResult.GetValue(lifetime), out var duration))
+            var error = parseResult.InvocationConfiguration.Error;
+            var lifetimeText = parseResult.GetValue(lifetime);
+            if (!TryParseLifetime(lifetimeText, out var duration))
             {
-                await Console.Error.WriteLineAsync($"--lifetime must be like 15m, 1h or 90s, and at most {MaxLifetime.TotalHours:0} hours.");
+                await error.WriteLineAsync(
+                    $"--lifetime '{TerminalText.Escape(lifetimeText)}' is not valid: use for example 15m, 1h or 90s, above zero and at most {MaxLifetime.TotalHours:0} hours.");
+                return 2;
+            }
+
+            var sub = parseResult.GetValue(subject);
+            if (string.IsNullOrWhiteSpace(sub))
+            {
+                await error.WriteLineAsync("--subject must not be empty: name the caller the token is for.");
+                return 2;
+            }
+
+            var aud = parseResult.GetValue(audience);
+            if (string.IsNullOrWhiteSpace(aud))
+            {
+                await error.WriteLineAsync("--audience must not be empty: name the API the token is for.");
                 return 2;
             }
 
@@ -39,8 +55,8 @@ internal static class TokenCommand
                 .SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 .Distinct(StringComparer.Ordinal)
                 .ToArray();
-            var token = await MintAsync(parseResult.GetValue(audience)!, parseResult.GetValue(subject)!, scopes, duration, parseResult.GetValue(keyDirectory), cancellationToken);
-            Console.Out.WriteLine(token.AccessToken);
+            var token = await MintAsync(aud, sub, scopes, duration, parseResult.GetValue(keyDirectory), cancellationToken);
+            await parseResult.InvocationConfiguration.Output.WriteLineAsync(token.AccessToken);
             return 0;
         });
 
@@ -59,22 +75,6 @@ internal static class TokenCommand
         return await issuer.IssueAsync(new ServiceTokenRequest { Audience = audience, Subject = subject, Scopes = scopes, Lifetime = lifetime }, cancellationToken);
     }
 
-    internal static bool TryParseLifetime(string? value, out TimeSpan lifetime)
-    {
-        lifetime = default;
-        if (string.IsNullOrEmpty(value) || value.Length < 2
-            || !int.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
-        {
-            return false;
-        }
-
-        lifetime = value[^1] switch
-        {
-            's' => TimeSpan.FromSeconds(amount),
-            'm' => TimeSpan.FromMinutes(amount),
-            'h' => TimeSpan.FromHours(amount),
-            _ => TimeSpan.Zero,
-        };
-        return lifetime > TimeSpan.Zero && lifetime <= MaxLifetime;
-    }
+    internal static bool TryParseLifetime(string? value, out TimeSpan lifetime) =>
+        DurationText.TryParse(value, MaxLifetime, allowZero: false, out lifetime);
 }

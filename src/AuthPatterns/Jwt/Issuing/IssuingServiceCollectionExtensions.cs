@@ -54,7 +54,9 @@ public static class IssuingServiceCollectionExtensions
 
     /// <summary>
     /// Adds a message handler that sends a bearer token on every request of this client, obtained from the local issuer
-    /// or by OAuth2 client credentials, cached and renewed before it expires, never by two renewals at once.
+    /// or by OAuth2 client credentials, cached and renewed in the background before it expires, never by two renewals
+    /// at once. A plain <c>http</c> token endpoint is refused at startup outside Development (and to anything but a
+    /// loopback address in Development).
     /// </summary>
     /// <param name="builder">The client's builder, from <c>AddHttpClient</c>.</param>
     /// <param name="configure">Sets the audience and scopes, and the token endpoint for client credentials.</param>
@@ -65,7 +67,8 @@ public static class IssuingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var name = builder.Name;
         builder.Services.Configure(name, configure);
-        builder.Services.AddOptions<ServiceTokenHandlerOptions>(name).Validate(Valid(static (ServiceTokenHandlerOptions o) => o.Validate())).ValidateOnStart();
+        builder.Services.AddOptions<ServiceTokenHandlerOptions>(name).ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceTokenHandlerOptions>, ValidateServiceTokenHandlerOptions>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ServiceTokenProvider>();
         builder.Services.AddHttpClient(ServiceTokenProvider.TokenEndpointClientName);
