@@ -21,6 +21,9 @@ internal sealed class ApiKeyUsageRecorder
 {
     private const int Capacity = 100_000;
 
+    // How many single events the store may refuse, with none accepted, before a flush stops looking for the bad ones.
+    private const int MaxRefusalsBeforeAWrite = 8;
+
     private readonly Channel<ApiKeyUsageEvent> _queue = Channel.CreateBounded<ApiKeyUsageEvent>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
@@ -141,12 +144,14 @@ internal sealed class ApiKeyUsageRecorder
     }
 
     /// <summary>
-    /// Writes the pending events in one batch; when the store refuses the batch but still answers a look-up, splits it
-    /// in halves until each refused event stands alone, writes the rest and drops only the refused ones. Events leave
+    /// Writes the pending events in one batch. When the store refuses the batch but still answers a look-up, splits it
+    /// in halves until each refused event stands alone, writes the rest, and drops the refused ones once the store has
+    /// accepted others in the same flush (so a store that reads but cannot write loses nothing). Events leave
     /// <paramref name="events"/> once written or dropped, so a cancelled flush never writes one twice.
     /// </summary>
     private async Task<int> WriteEventsAsync(List<ApiKeyUsageEvent> events, CancellationToken cancellationToken)
     {
+        Exception failure;
         try
         {
             await _store.AddUsageEventsAsync(events.ToArray(), cancellationToken);
@@ -156,27 +161,30 @@ internal sealed class ApiKeyUsageRecorder
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            if (!await StoreAnswersAsync(cancellationToken))
-            {
-                // The store is down, not the events wrong: keep them all for the next flush.
-                _logger.UsageFlushFailed(events.Count, exception);
-                return 0;
-            }
+            failure = exception;
+        }
+
+        if (!await StoreAnswersAsync(cancellationToken))
+        {
+            // The store is down, not the events wrong: keep them all for the next flush.
+            _logger.UsageFlushFailed(events.Count, failure);
+            return 0;
         }
 
         var done = new HashSet<ApiKeyUsageEvent>(ReferenceEqualityComparer.Instance);
+        var refused = new List<(ApiKeyUsageEvent Usage, Exception Error)>();
         var written = 0;
         try
         {
-            var parts = new Stack<ArraySegment<ApiKeyUsageEvent>>();
             var all = events.ToArray();
-            parts.Push(new ArraySegment<ApiKeyUsageEvent>(all, 0, all.Length / 2));
-            parts.Push(new ArraySegment<ApiKeyUsageEvent>(all, all.Length / 2, all.Length - (all.Length / 2)));
+            var parts = new Stack<ArraySegment<ApiKeyUsageEvent>>();
+            parts.Push(all);
             while (parts.TryPop(out var part))
             {
-                if (part.Count == 0)
+                // Refusal after refusal and nothing written looks like a store that cannot write: stop splitting.
+                if (written == 0 && refused.Count >= MaxRefusalsBeforeAWrite)
                 {
-                    continue;
+                    break;
                 }
 
                 try
@@ -189,9 +197,7 @@ internal sealed class ApiKeyUsageRecorder
                 {
                     if (part.Count == 1)
                     {
-                        _logger.UsageEventRefused(part[0], exception);
-                        ApiKeyTelemetry.UsageEventsDropped.Add(1, new KeyValuePair<string, object?>("reason", "refused"));
-                        done.Add(part[0]);
+                        refused.Add((part[0], exception));
                         continue;
                     }
 
@@ -200,10 +206,31 @@ internal sealed class ApiKeyUsageRecorder
                     parts.Push(part[..half]);
                 }
             }
+
+            if (written > 0)
+            {
+                foreach (var (usage, error) in refused)
+                {
+                    _logger.UsageEventRefused(usage, error);
+                    ApiKeyTelemetry.UsageEventsDropped.Add(1, new KeyValuePair<string, object?>("reason", "refused"));
+                    done.Add(usage);
+                }
+            }
+            else
+            {
+                _logger.UsageFlushFailed(events.Count, failure);
+            }
         }
         finally
         {
             events.RemoveAll(done.Contains);
+            if (written == 0 && refused.Count > 0)
+            {
+                // Kept, but behind the others: the next flush reaches the events the store accepts first.
+                var kept = refused.Select(r => r.Usage).ToHashSet(ReferenceEqualityComparer.Instance);
+                events.RemoveAll(kept.Contains);
+                events.AddRange(refused.Select(r => r.Usage));
+            }
         }
 
         return written;
