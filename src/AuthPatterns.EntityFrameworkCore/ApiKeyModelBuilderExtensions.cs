@@ -57,9 +57,9 @@ public static class ApiKeyModelBuilderExtensions
             usage.HasKey(e => e.Id);
             usage.Property(e => e.Id).ValueGeneratedOnAdd();
             usage.Property(e => e.KeyId).HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false).IsRequired();
-            usage.Property(e => e.Method).HasMaxLength(16).IsRequired();
-            usage.Property(e => e.Route).HasMaxLength(512).IsRequired();
-            usage.Property(e => e.Address).HasMaxLength(64);
+            usage.Property(e => e.Method).HasMaxLength(ApiKeyUsageLimits.MaxMethodLength).IsRequired();
+            usage.Property(e => e.Route).HasMaxLength(ApiKeyUsageLimits.MaxRouteLength).IsRequired();
+            usage.Property(e => e.Address).HasMaxLength(ApiKeyUsageLimits.MaxAddressLength);
             usage.Property(e => e.OccurredAt).HasConversion(time);
             usage.HasIndex(e => new { e.KeyId, e.OccurredAt });
             usage.HasIndex(e => e.OccurredAt);

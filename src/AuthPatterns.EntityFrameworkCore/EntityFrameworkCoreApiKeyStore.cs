@@ -88,15 +88,8 @@ internal sealed class EntityFrameworkCoreApiKeyStore<TContext> : IApiKeyStore
     public Task AddUsageEventsAsync(IReadOnlyCollection<ApiKeyUsageEvent> events, CancellationToken cancellationToken = default) =>
         RunAsync(async db =>
         {
-            db.AddRange(events.Select(e => new ApiKeyUsageEvent
-            {
-                KeyId = e.KeyId,
-                OccurredAt = e.OccurredAt,
-                Method = e.Method,
-                Route = e.Route.Length > 512 ? e.Route[..512] : e.Route,
-                StatusCode = e.StatusCode,
-                Address = e.Address,
-            }));
+            // Bounded copies: a caller that writes events directly gets the same limits as the recorder.
+            db.AddRange(events.Select(ApiKeyUsageLimits.Bound));
             return await db.SaveChangesAsync(cancellationToken);
         });
 

@@ -26,7 +26,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         [ApiKeyOutcomes.Expired] = AuthenticateResult.Fail("The API key has expired."),
         [ApiKeyOutcomes.Revoked] = AuthenticateResult.Fail("The API key was revoked."),
         [ApiKeyOutcomes.NetworkNotAllowed] = AuthenticateResult.Fail("The API key may not be used from this address."),
-        [ApiKeyOutcomes.RateLimited] = AuthenticateResult.Fail("The API key was not accepted."),
+        [ApiKeyOutcomes.RateLimited] = AuthenticateResult.Fail("Too many failed attempts for this API key from this address."),
         [ApiKeyOutcomes.Overloaded] = AuthenticateResult.Fail("The API key could not be verified now."),
         [ApiKeyOutcomes.StoreUnavailable] = AuthenticateResult.Fail("The API key could not be verified now."),
     };
@@ -67,22 +67,29 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
             var named = Options.QueryParameterNames.Contains(name, StringComparer.OrdinalIgnoreCase);
             foreach (var value in values)
             {
-                if (string.IsNullOrEmpty(value) || !(named || ApiKeyFormat.LooksLikeKey(value, Options.Prefix)))
+                if (string.IsNullOrEmpty(value))
                 {
                     continue;
                 }
 
-                var keyId = ApiKeyFormat.LooksLikeKey(value, Options.Prefix) ? ApiKeyFormat.ExtractKeyId(value, Options.Prefix) : null;
-                Logger.KeyExposed(keyId ?? "unknown", name);
-                LayeredAuthTelemetry.RecordOutcome(Scheme.Name, ApiKeyOutcomes.Exposed);
-                await Events.KeyExposed(new ApiKeyExposedContext(Context, Scheme, Options, name, keyId));
-                await LayeredProblemDetails.WriteAsync(
-                    Context,
-                    StatusCodes.Status400BadRequest,
-                    "api_key_in_query",
-                    "API keys belong in a header",
-                    $"API keys belong in a header: send it as '{Options.HeaderName}: <key>' or 'Authorization: {ApiKeyAuthenticationDefaults.AuthorizationScheme} <key>'. "
-                        + "A key sent in a URL is exposed to logs and caches; rotate it.");
+                // Only a well-formed key (valid checksum) is an exposure: a value that merely starts like one names an
+                // id but carries no secret, and must not make anyone rotate the key of the id it names.
+                var exposed = ApiKeyFormat.TryParse(value, Options.Prefix, out var parsed);
+                if (!exposed && !named)
+                {
+                    continue;
+                }
+
+                var detail = $"API keys belong in a header: send it as '{Options.HeaderName}: <key>' or 'Authorization: {ApiKeyAuthenticationDefaults.AuthorizationScheme} <key>'.";
+                if (exposed)
+                {
+                    Logger.KeyExposed(parsed.KeyId, name);
+                    LayeredAuthTelemetry.RecordOutcome(Scheme.Name, ApiKeyOutcomes.Exposed);
+                    await Events.KeyExposed(new ApiKeyExposedContext(Context, Scheme, Options, name, parsed.KeyId));
+                    detail += " A key sent in a URL is exposed to logs and caches; rotate it.";
+                }
+
+                await LayeredProblemDetails.WriteAsync(Context, StatusCodes.Status400BadRequest, "api_key_in_query", "API keys belong in a header", detail);
                 return true;
             }
         }
@@ -148,6 +155,20 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
                 overloaded
                     ? "Too many API keys are being verified right now. Retry after the time given in Retry-After."
                     : "API keys cannot be verified right now. Retry after the time given in Retry-After.");
+            return;
+        }
+
+        if (Context.Items[VerificationKey] is ApiKeyVerification { Outcome: ApiKeyOutcomes.RateLimited })
+        {
+            // Throttled, not refused: the key may well be right, so the answer must not look like a bad key.
+            var seconds = Math.Max(1, (int)Math.Ceiling(Options.FailedAttemptWindow.TotalSeconds));
+            Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await LayeredProblemDetails.WriteAsync(
+                Context,
+                StatusCodes.Status429TooManyRequests,
+                ApiKeyOutcomes.RateLimited,
+                "Too many attempts",
+                "Too many API keys were tried from this address. Retry after the time given in Retry-After.");
             return;
         }
 

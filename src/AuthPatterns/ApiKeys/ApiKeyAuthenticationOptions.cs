@@ -52,13 +52,17 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
     /// <summary>The <c>Retry-After</c> sent with a 503 when verifications are shed. Default 1 second.</summary>
     public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How many Argon2id verifications one key id may cost per <see cref="FailedAttemptWindow"/>. Default 10.</summary>
+    /// <summary>
+    /// How many Argon2id verifications one key id may cost per <see cref="FailedAttemptWindow"/>, from all addresses
+    /// together. Default 10. Once spent, each address that sent no wrong secret for the id in the window still gets one
+    /// verification, so guessers cannot lock the owner out; addresses that guessed get 429 with <c>Retry-After</c>.
+    /// </summary>
     public int MaxVerificationsPerKey { get; set; } = 10;
 
     /// <summary>How many Argon2id verifications one client address may cost per <see cref="FailedAttemptWindow"/>. Default 30.</summary>
     public int MaxVerificationsPerAddress { get; set; } = 30;
 
-    /// <summary>The window the two budgets above refill over. Default 1 minute.</summary>
+    /// <summary>The window the two budgets above refill over, and the <c>Retry-After</c> of a throttled answer. Default 1 minute.</summary>
     public TimeSpan FailedAttemptWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Query parameters that always count as a key sent in the URL (besides any value that looks like a key).</summary>

@@ -150,26 +150,6 @@ public static class ApiKeyFormat
         return true;
     }
 
-    /// <summary>Tells, cheaply, whether a value starts like a key (prefix and marker), well-formed or not.</summary>
-    internal static bool LooksLikeKey(ReadOnlySpan<char> value, string prefix) =>
-        value.Length > prefix.Length + 6
-        && value.StartsWith(prefix, StringComparison.Ordinal)
-        && value[prefix.Length] == '_'
-        && (value[(prefix.Length + 1)..].StartsWith(LiveMarker + "_", StringComparison.Ordinal)
-            || value[(prefix.Length + 1)..].StartsWith(TestMarker + "_", StringComparison.Ordinal));
-
-    /// <summary>Extracts the key id of a value that starts like a key, for logging an exposed key; never the secret.</summary>
-    internal static string? ExtractKeyId(ReadOnlySpan<char> value, string prefix)
-    {
-        var start = prefix.Length + 6;
-        if (value.Length < start + KeyIdLength || !IsBase62(value.Slice(start, KeyIdLength)))
-        {
-            return null;
-        }
-
-        return value.Slice(start, KeyIdLength).ToString();
-    }
-
     private static bool IsBase62(ReadOnlySpan<char> value)
     {
         foreach (var c in value)

@@ -14,6 +14,10 @@ internal static class ApiKeyTelemetry
     public static readonly Histogram<double> HashDuration = LayeredAuthTelemetry.Meter.CreateHistogram<double>(
         "authpatterns.apikeys.hash.duration", unit: "ms", description: "Time spent in Argon2id verifications.");
 
+    /// <summary>Usage events dropped, tagged <c>reason</c> (<c>refused</c> by the store, or <c>overflow</c> of the queue).</summary>
+    public static readonly Counter<long> UsageEventsDropped = LayeredAuthTelemetry.Meter.CreateCounter<long>(
+        "authpatterns.apikeys.usage.dropped", unit: "{event}", description: "API-key usage events dropped.");
+
     public static void CacheHit() => CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
 
     public static void CacheMiss() => CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));

@@ -23,6 +23,14 @@ internal sealed record ApiKeyVerification(string Outcome, string? KeyId, ApiKeyR
 /// and per-address budgets, and only then Argon2id, under a concurrency limit that sheds load rather than queueing
 /// without bound. Concurrent first uses of one key share one Argon2id verification. State (expiry, revocation,
 /// networks) is checked on every request, cached or not.
+/// <para>
+/// The budgets throttle guesses, not keys. Each client address may cost <c>MaxVerificationsPerAddress</c> hashes per
+/// window, whatever the keys. Each key id may cost <c>MaxVerificationsPerKey</c> hashes per window from all addresses
+/// together; once that is spent, each address that has not sent a wrong secret for that id in the window still gets one
+/// reserved verification, so the owner of a key under attack, calling from an address of its own, verifies and is
+/// cached, while the guessing addresses are refused without a hash. A cache hit never consults a budget. Hash work per
+/// key id per window is thus at most its budget plus one per distinct address, and each address stays within its own.
+/// </para>
 /// </summary>
 internal sealed class ApiKeyVerifier : IDisposable
 {
@@ -40,6 +48,7 @@ internal sealed class ApiKeyVerifier : IDisposable
     private long _epoch;
     private readonly PartitionedRateLimiter<string> _perKey;
     private readonly PartitionedRateLimiter<string> _perAddress;
+    private readonly PartitionedRateLimiter<string> _reserved;
 
     public ApiKeyVerifier(
         IApiKeyStore store,
@@ -65,6 +74,7 @@ internal sealed class ApiKeyVerifier : IDisposable
         });
         _perKey = Budget(_options.MaxVerificationsPerKey, _options.FailedAttemptWindow);
         _perAddress = Budget(_options.MaxVerificationsPerAddress, _options.FailedAttemptWindow);
+        _reserved = Budget(1, _options.FailedAttemptWindow);
     }
 
     public ApiKeyAuthenticationOptions Options => _options;
@@ -176,6 +186,7 @@ internal sealed class ApiKeyVerifier : IDisposable
         _hashSlots.Dispose();
         _perKey.Dispose();
         _perAddress.Dispose();
+        _reserved.Dispose();
     }
 
     private async Task<ApiKeyVerification> VerifyHashAsync(string presented, string cacheKey, ApiKeyRecord record, IPNetwork[] networks, string partition, long epoch)
@@ -189,7 +200,8 @@ internal sealed class ApiKeyVerifier : IDisposable
         }
 
         // Look before taking a slot, so a throttled caller never occupies one; take the permits only when hashing.
-        if (!HasBudget(_perKey, record.Id) || !HasBudget(_perAddress, partition))
+        var pair = string.Concat(record.Id, "\n", partition);
+        if (!HasBudget(_perAddress, partition) || (!HasBudget(_perKey, record.Id) && !HasBudget(_reserved, pair)))
         {
             return new ApiKeyVerification(ApiKeyOutcomes.RateLimited, record.Id);
         }
@@ -201,9 +213,16 @@ internal sealed class ApiKeyVerifier : IDisposable
             return new ApiKeyVerification(ApiKeyOutcomes.Overloaded, record.Id);
         }
 
-        using var keyPermit = _perKey.AttemptAcquire(record.Id);
         using var addressPermit = _perAddress.AttemptAcquire(partition);
-        if (!keyPermit.IsAcquired || !addressPermit.IsAcquired)
+        if (!addressPermit.IsAcquired)
+        {
+            return new ApiKeyVerification(ApiKeyOutcomes.RateLimited, record.Id);
+        }
+
+        // The key's budget first; when guesses spent it, the address's one reserved verification for this key id.
+        using var keyPermit = _perKey.AttemptAcquire(record.Id);
+        using var reservedPermit = keyPermit.IsAcquired ? null : _reserved.AttemptAcquire(pair);
+        if (reservedPermit is { IsAcquired: false })
         {
             return new ApiKeyVerification(ApiKeyOutcomes.RateLimited, record.Id);
         }
@@ -215,6 +234,8 @@ internal sealed class ApiKeyVerifier : IDisposable
             new KeyValuePair<string, object?>("result", valid ? "valid" : "invalid"));
         if (!valid)
         {
+            // A guessing address loses its reserved verification of this key id for the rest of the window.
+            _reserved.AttemptAcquire(pair).Dispose();
             return new ApiKeyVerification(ApiKeyOutcomes.InvalidSecret, record.Id);
         }
 

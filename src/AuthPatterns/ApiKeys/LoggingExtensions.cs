@@ -1,18 +1,25 @@
+using AuthPatterns.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace AuthPatterns.ApiKeys;
 
-// Event ids 2000-2099. Keys are named by their public id only: never the key, its secret or its hash.
+// Event ids 2000-2099. Keys are named by their public id only: never the key, its secret or its hash. Every value a
+// sender chose (a query parameter name, an owner, a reason) goes through LogText.Escape, so it cannot forge a log line:
+// those methods are public wrappers of a private source-generated one.
 internal static partial class ApiKeyLoggingExtensions
 {
+    public static void KeyValidated(this ILogger logger, string keyId, string subject) => LogKeyValidated(logger, keyId, LogText.Escape(subject));
+
     [LoggerMessage(2000, LogLevel.Debug, "API key {KeyId} authenticated {Subject}.", EventName = "ApiKeyValidated")]
-    public static partial void KeyValidated(this ILogger logger, string keyId, string subject);
+    private static partial void LogKeyValidated(ILogger logger, string keyId, string subject);
 
     [LoggerMessage(2001, LogLevel.Information, "API key {KeyId} refused: {Outcome}.", EventName = "ApiKeyRefused")]
     public static partial void KeyRefused(this ILogger logger, string keyId, string outcome);
 
+    public static void KeyExposed(this ILogger logger, string keyId, string parameter) => LogKeyExposed(logger, keyId, LogText.Escape(parameter));
+
     [LoggerMessage(2002, LogLevel.Warning, "API key {KeyId} was sent in the query parameter '{Parameter}' and is exposed: refused; rotate it.", EventName = "ApiKeyExposed")]
-    public static partial void KeyExposed(this ILogger logger, string keyId, string parameter);
+    private static partial void LogKeyExposed(ILogger logger, string keyId, string parameter);
 
     [LoggerMessage(2003, LogLevel.Warning, "Shed an API-key verification: {InFlight} verifications are running or queued.", EventName = "ApiKeyVerificationShed")]
     public static partial void VerificationShed(this ILogger logger, long inFlight);
@@ -23,17 +30,23 @@ internal static partial class ApiKeyLoggingExtensions
     [LoggerMessage(2005, LogLevel.Error, "Could not store the upgraded hash of API key {KeyId}.", EventName = "ApiKeyHashUpgradeFailed")]
     public static partial void HashUpgradeFailed(this ILogger logger, string keyId, Exception exception);
 
+    public static void KeyCreated(this ILogger logger, string keyId, string owner) => LogKeyCreated(logger, keyId, LogText.Escape(owner));
+
     [LoggerMessage(2006, LogLevel.Information, "Created API key {KeyId} for {Owner}.", EventName = "ApiKeyCreated")]
-    public static partial void KeyCreated(this ILogger logger, string keyId, string owner);
+    private static partial void LogKeyCreated(ILogger logger, string keyId, string owner);
+
+    public static void KeyRevoked(this ILogger logger, string keyId, string reason) => LogKeyRevoked(logger, keyId, LogText.Escape(reason));
 
     [LoggerMessage(2007, LogLevel.Information, "Revoked API key {KeyId}: {Reason}.", EventName = "ApiKeyRevoked")]
-    public static partial void KeyRevoked(this ILogger logger, string keyId, string reason);
+    private static partial void LogKeyRevoked(ILogger logger, string keyId, string reason);
 
     [LoggerMessage(2008, LogLevel.Information, "Rolled API key {KeyId} to {NewKeyId}; the old key works until {GraceEnd}.", EventName = "ApiKeyRolled")]
     public static partial void KeyRolled(this ILogger logger, string keyId, string newKeyId, DateTimeOffset graceEnd);
 
+    public static void KeyChanged(this ILogger logger, string keyId, string what) => LogKeyChanged(logger, keyId, LogText.Escape(what));
+
     [LoggerMessage(2009, LogLevel.Information, "Changed the {What} of API key {KeyId}.", EventName = "ApiKeyChanged")]
-    public static partial void KeyChanged(this ILogger logger, string keyId, string what);
+    private static partial void LogKeyChanged(ILogger logger, string keyId, string what);
 
     [LoggerMessage(2010, LogLevel.Error, "Could not write API-key usage to the store; {Count} entries are kept for the next attempt.", EventName = "ApiKeyUsageFlushFailed")]
     public static partial void UsageFlushFailed(this ILogger logger, int count, Exception exception);
@@ -49,4 +62,13 @@ internal static partial class ApiKeyLoggingExtensions
 
     [LoggerMessage(2014, LogLevel.Error, "The API-key store has been unreachable for so long that {Count} of the oldest usage events were dropped.", EventName = "ApiKeyUsageEventsDropped")]
     public static partial void UsageEventsDropped(this ILogger logger, int count);
+
+    [LoggerMessage(2015, LogLevel.Error, "The API-key store refused a usage event of key {KeyId} ({Method} {Route}) while it accepted others; that event was dropped.", EventName = "ApiKeyUsageEventRefused")]
+    private static partial void LogUsageEventRefused(ILogger logger, string keyId, string method, string route, Exception exception);
+
+    [LoggerMessage(2016, LogLevel.Error, "Could not delete the API-key usage events older than the retention; the next flush tries again.", EventName = "ApiKeyUsagePruneFailed")]
+    public static partial void UsagePruneFailed(this ILogger logger, Exception exception);
+
+    public static void UsageEventRefused(this ILogger logger, ApiKeyUsageEvent usage, Exception exception) =>
+        LogUsageEventRefused(logger, LogText.Escape(usage.KeyId), LogText.Escape(usage.Method), LogText.Escape(usage.Route), exception);
 }

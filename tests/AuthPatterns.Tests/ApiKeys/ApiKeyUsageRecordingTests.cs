@@ -1,0 +1,177 @@
+using System.Net;
+using AuthPatterns.ApiKeys;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AuthPatterns.Tests.ApiKeys;
+
+/// <summary>Usage recording: stored values bounded and valid by construction, and one bad event never blocks the others.</summary>
+public sealed class ApiKeyUsageRecordingTests
+{
+    private static readonly string LongPath = "/" + new string('a', 510) + "\U0001F600";
+
+    [Theory]
+    [InlineData("GET", "GET")]
+    [InlineData("POST", "POST")]
+    [InlineData("PROPFIND", "PROPFIND")]
+    [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMN", "OTHER")]
+    [InlineData("GET\n", "OTHER")]
+    [InlineData("G\u00c9T", "OTHER")]
+    [InlineData("", "OTHER")]
+    public void Usage_recording_blocked_by_one_hostile_request_the_method_is_a_short_token_or_OTHER(string method, string stored)
+    {
+        Assert.Equal(stored, ApiKeyUsageLimits.Method(method));
+    }
+
+    [Fact]
+    public void Usage_recording_blocked_by_one_hostile_request_the_route_is_cut_on_a_code_point_boundary()
+    {
+        var cut = ApiKeyUsageLimits.Route(LongPath);
+        var fits = ApiKeyUsageLimits.Route("/" + new string('a', 509) + "\U0001F600");
+
+        Assert.Equal("/" + new string('a', 510), cut);
+        Assert.Equal(512, fits.Length);
+        Assert.EndsWith("\U0001F600", fits, StringComparison.Ordinal);
+        Assert.Equal("/x\uFFFDy\uFFFDz\uFFFD", ApiKeyUsageLimits.Route("/x\0y\uD800z\n"));
+        Assert.Equal("/", ApiKeyUsageLimits.Route(""));
+        Assert.Equal(ApiKeyUsageLimits.MaxAddressLength, ApiKeyUsageLimits.Address(new string('1', 100))!.Length);
+        Assert.Null(ApiKeyUsageLimits.Address(null));
+    }
+
+    [Fact]
+    public async Task Usage_recording_blocked_by_one_hostile_request_a_40_character_method_on_an_unmatched_long_path_is_recorded_bounded()
+    {
+        await using var app = await ApiKeyTestApp.StartAsync(o => o.RecordUsageEvents = true);
+        var created = await app.CreateKeyAsync();
+
+        var context = await app.App.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Method = new string('X', 40);
+            c.Request.Path = PathString.FromUriComponent("/" + new string('a', 510) + "%F0%9F%98%80");
+            c.Request.Headers["X-API-Key"] = created.Key;
+        });
+        (await app.SendAsync("/api/ping", created.Key)).Dispose();
+        await app.Usage.FlushAsync();
+
+        Assert.Equal(StatusCodes.Status404NotFound, context.Response.StatusCode);
+        var events = await app.Store.ListUsageEventsAsync(created.Info.Id, DateTimeOffset.MinValue);
+        Assert.Contains(events, e => e is { Method: "OTHER", StatusCode: 404 } && e.Route == "/" + new string('a', 510));
+        Assert.Contains(events, e => e is { Method: "GET", Route: "/api/ping", StatusCode: 200 });
+    }
+
+    [Fact]
+    public async Task Usage_recording_blocked_by_one_hostile_request_one_refused_event_is_dropped_and_the_others_are_written()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new RefusingStore(e => e.Route.Contains("refused", StringComparison.Ordinal));
+        var logs = new LogCapture();
+        var recorder = Recorder(store, time, logs);
+        var old = time.GetUtcNow() - TimeSpan.FromDays(60);
+        await store.Inner.AddUsageEventsAsync([new ApiKeyUsageEvent { KeyId = "keyOld000000", OccurredAt = old, Method = "GET", Route = "/old" }]);
+
+        for (var i = 0; i < 20; i++)
+        {
+            recorder.Record(Event($"key{i:D9}", i == 7 ? "/refused" : "/ok/" + i, time));
+        }
+
+        await recorder.FlushAsync();
+        recorder.Record(Event("keyLater0000", "/later", time));
+        await recorder.FlushAsync();
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(i == 7 ? 0 : 1, (await store.Inner.ListUsageEventsAsync($"key{i:D9}", DateTimeOffset.MinValue)).Count);
+        }
+
+        Assert.Single(await store.Inner.ListUsageEventsAsync("keyLater0000", DateTimeOffset.MinValue));
+        var dropped = Assert.Single(logs.Entries, e => e.EventId == 2015);
+        Assert.Contains("key000000007", dropped.Message, StringComparison.Ordinal);
+
+        // Retention pruning ran in the same flush as the refusal.
+        Assert.Empty(await store.Inner.ListUsageEventsAsync("keyOld000000", DateTimeOffset.MinValue));
+    }
+
+    [Fact]
+    public async Task Usage_recording_blocked_by_one_hostile_request_a_store_that_reads_but_cannot_write_loses_no_event()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new RefusingStore(_ => true);
+        var logs = new LogCapture();
+        var recorder = Recorder(store, time, logs);
+        for (var i = 0; i < 1000; i++)
+        {
+            recorder.Record(Event($"key{i:D9}", "/ok", time));
+        }
+
+        await recorder.FlushAsync();
+        var attempts = store.Attempts;
+        store.Refuse = _ => false;
+        await recorder.FlushAsync();
+
+        Assert.True(attempts <= 100, $"{attempts} write attempts for one failed flush");
+        Assert.False(logs.Any(2015));
+        for (var i = 0; i < 1000; i += 97)
+        {
+            Assert.Single(await store.Inner.ListUsageEventsAsync($"key{i:D9}", DateTimeOffset.MinValue));
+        }
+    }
+
+    private static ApiKeyUsageEvent Event(string keyId, string route, TimeProvider time) =>
+        new() { KeyId = keyId, OccurredAt = time.GetUtcNow(), Method = "GET", Route = route, StatusCode = 200 };
+
+    private static ApiKeyUsageRecorder Recorder(IApiKeyStore store, TimeProvider time, LogCapture logs)
+    {
+        var options = new ApiKeyAuthenticationOptions { RecordUsageEvents = true, UsageEventRetention = TimeSpan.FromDays(30) };
+        var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        return new ApiKeyUsageRecorder(store, new FixedOptions(options), time, factory.CreateLogger<ApiKeyUsageRecorder>());
+    }
+
+    private sealed class FixedOptions(ApiKeyAuthenticationOptions value) : IOptionsMonitor<ApiKeyAuthenticationOptions>
+    {
+        public ApiKeyAuthenticationOptions CurrentValue => value;
+
+        public ApiKeyAuthenticationOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<ApiKeyAuthenticationOptions, string?> listener) => null;
+    }
+
+    /// <summary>An in-memory store that refuses (as a database refuses a value its column cannot hold) every batch with a matching event.</summary>
+    private sealed class RefusingStore(Func<ApiKeyUsageEvent, bool> refuse) : IApiKeyStore
+    {
+        private int _attempts;
+
+        public InMemoryApiKeyStore Inner { get; } = new();
+
+        public Func<ApiKeyUsageEvent, bool> Refuse { get; set; } = refuse;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public Task AddUsageEventsAsync(IReadOnlyCollection<ApiKeyUsageEvent> events, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _attempts);
+            return events.Any(Refuse)
+                ? throw new InvalidOperationException("value too long for type character varying(16)")
+                : Inner.AddUsageEventsAsync(events, cancellationToken);
+        }
+
+        public Task<ApiKeyRecord?> FindByIdAsync(string keyId, CancellationToken cancellationToken = default) => Inner.FindByIdAsync(keyId, cancellationToken);
+
+        public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string? ownerId = null, string? tenant = null, CancellationToken cancellationToken = default) =>
+            Inner.ListAsync(ownerId, tenant, cancellationToken);
+
+        public Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => Inner.CreateAsync(record, cancellationToken);
+
+        public Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => Inner.UpdateAsync(record, cancellationToken);
+
+        public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default) => Inner.UpdateHashAsync(keyId, hash, cancellationToken);
+
+        public Task RecordLastUsesAsync(IReadOnlyCollection<ApiKeyLastUse> uses, CancellationToken cancellationToken = default) => Inner.RecordLastUsesAsync(uses, cancellationToken);
+
+        public Task<IReadOnlyList<ApiKeyUsageEvent>> ListUsageEventsAsync(string keyId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+            Inner.ListUsageEventsAsync(keyId, since, cancellationToken);
+
+        public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+            Inner.DeleteUsageEventsAsync(olderThan, cancellationToken);
+    }
+}
