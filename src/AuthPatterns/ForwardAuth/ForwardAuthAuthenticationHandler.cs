@@ -20,8 +20,8 @@ namespace AuthPatterns.ForwardAuth;
 /// <remarks>
 /// The handler is also an <see cref="IAuthenticationRequestHandler"/>, run by <c>UseAuthentication()</c> before any
 /// endpoint, so identity headers that do not come from a trusted proxy with the proof header are stripped from every
-/// request, and the proof header itself never reaches an endpoint. Its challenge answers the
-/// outcomes that are not "who are you?" in full (403 for a missing CSRF defence or a portal denial, 503 with
+/// request, and the proof header itself never reaches an endpoint. Its challenge answers the outcomes that are not
+/// "who are you?" in full (403 for a missing CSRF defence or a portal denial, 503 with
 /// <c>Retry-After</c> when the portal cannot be asked); otherwise it speaks 401, or redirects browsers to the portal.
 /// </remarks>
 internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<ForwardAuthOptions>, IAuthenticationRequestHandler

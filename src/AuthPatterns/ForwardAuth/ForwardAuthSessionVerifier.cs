@@ -14,6 +14,8 @@ namespace AuthPatterns.ForwardAuth;
 /// </summary>
 internal sealed class ForwardAuthSessionVerifier
 {
+    private const char KeySeparator = '|';
+
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, SchemeState> _schemes = new(StringComparer.Ordinal);
     private readonly ForwardAuthVerifyClient _client;
@@ -94,8 +96,6 @@ internal sealed class ForwardAuthSessionVerifier
 
         return SessionKey(cookieHeader) + KeySeparator + Mac(request.ToString());
     }
-
-    private const char KeySeparator = '|';
 
     private string SessionKey(string cookieHeader) => Mac(cookieHeader);
 
