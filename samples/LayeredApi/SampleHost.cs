@@ -21,10 +21,12 @@ public static class SampleHost
         layered.AddApiKeysSample(builder.Configuration);
         layered.AddJwtSample(builder);
         layered.AddForwardAuthSample(builder.Configuration);
+        builder.Services.AddForwardedHeadersSample(builder.Configuration);
 
         builder.Services.AddProblemDetails();
 
         var app = builder.Build();
+        app.UseForwardedHeadersSample();
         app.UseJwtSample();
 
         app.UseExceptionHandler();

@@ -19,8 +19,9 @@ namespace AuthPatterns.ForwardAuth;
 /// </summary>
 /// <remarks>
 /// The handler is also an <see cref="IAuthenticationRequestHandler"/>, run by <c>UseAuthentication()</c> before any
-/// endpoint, so identity headers sent by untrusted addresses are stripped from every request. Its challenge answers the
-/// outcomes that are not "who are you?" in full (403 for a missing CSRF defence or a portal denial, 503 with
+/// endpoint, so identity headers that do not come from a trusted proxy with the proof header are stripped from every
+/// request, and the proof header itself never reaches an endpoint. Its challenge answers the outcomes that are not
+/// "who are you?" in full (403 for a missing CSRF defence or a portal denial, 503 with
 /// <c>Retry-After</c> when the portal cannot be asked); otherwise it speaks 401, or redirects browsers to the portal.
 /// </remarks>
 internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<ForwardAuthOptions>, IAuthenticationRequestHandler
@@ -56,7 +57,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     {
         if (Options.Mode == ForwardAuthMode.TrustedHeaders)
         {
-            IgnoreUntrustedIdentityHeaders();
+            CheckIdentityHeaders();
         }
 
         return Task.FromResult(false);
@@ -160,9 +161,10 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             return await CsrfRefusedAsync();
         }
 
-        if (Options.AllowedHosts.Count > 0 && !ForwardAuthReturnUrl.IsAllowedHost(Request.Host.Host, Options.AllowedHosts))
+        if (!ForwardAuthReturnUrl.IsAllowedHost(Request.Host.Host, Options.AllowedHosts))
         {
-            // The portal's rules are per host: never let a client's Host header choose which rules vouch for it.
+            // The portal's rules are per host: never let a client's Host header choose which rules vouch for it. Such a
+            // request never reaches the portal, so it never fills the answer cache either.
             Logger.HostNotAllowed(Request.Host.Value ?? string.Empty);
             return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
         }
@@ -192,11 +194,14 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             return AuthenticateResult.NoResult();
         }
 
-        if (!ForwardAuthCredential.IsTrustedProxy(Context.Connection.RemoteIpAddress, Options))
+        if (!ForwardAuthCredential.IsVouched(Context))
         {
-            // Normally already stripped by HandleRequestAsync; reached when authentication runs outside the middleware.
-            IgnoreUntrustedIdentityHeaders();
-            return AuthenticateResult.NoResult();
+            // Normally already decided by HandleRequestAsync; reached when authentication runs outside the middleware.
+            CheckIdentityHeaders();
+            if (!ForwardAuthCredential.IsVouched(Context))
+            {
+                return AuthenticateResult.NoResult();
+            }
         }
 
         if (!ForwardAuthCsrf.IsSatisfied(Request, Options))
@@ -312,28 +317,46 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         return context.Result ?? result;
     }
 
-    private void IgnoreUntrustedIdentityHeaders()
+    // The identity headers count only from a trusted proxy address AND with the proof that the proxy's forward-auth step
+    // set them; otherwise they are removed, not just skipped, so no later code can read a forged identity. The proof
+    // header is removed in every case, so the secret never reaches an endpoint.
+    private void CheckIdentityHeaders()
     {
         var headers = Request.Headers;
-        if (!headers.ContainsKey(Options.UserHeader!) && !headers.ContainsKey(Options.GroupsHeader!)
-            && !headers.ContainsKey(Options.EmailHeader!) && !headers.ContainsKey(Options.NameHeader!))
+        var hasIdentity = headers.ContainsKey(Options.UserHeader!) || headers.ContainsKey(Options.GroupsHeader!)
+            || headers.ContainsKey(Options.EmailHeader!) || headers.ContainsKey(Options.NameHeader!);
+        var hasProof = headers.ContainsKey(Options.ProofHeaderName);
+        if (!hasIdentity && !hasProof)
         {
             return;
         }
 
-        if (ForwardAuthCredential.IsTrustedProxy(Context.Connection.RemoteIpAddress, Options))
+        var remote = Context.Connection.RemoteIpAddress;
+        if (!ForwardAuthCredential.IsTrustedProxy(remote, Options))
         {
+            if (hasIdentity)
+            {
+                Logger.UntrustedIdentityHeader(Options.UserHeader!, remote?.ToString() ?? "(unknown)");
+                ForwardAuthTelemetry.Refusal("untrusted_headers");
+            }
+        }
+        else if (ForwardAuthCredential.HasValidProof(Request, Options))
+        {
+            ForwardAuthCredential.MarkVouched(Context);
+            headers.Remove(Options.ProofHeaderName);
             return;
         }
+        else if (hasIdentity)
+        {
+            Logger.TrustedHeadersWithoutProof(remote!.ToString(), Options.ProofHeaderName, hasProof ? "wrong" : "missing");
+            ForwardAuthTelemetry.Refusal("missing_proof");
+        }
 
-        Logger.UntrustedIdentityHeader(Options.UserHeader!, Context.Connection.RemoteIpAddress?.ToString() ?? "(unknown)");
-        ForwardAuthTelemetry.Refusal("untrusted_headers");
-
-        // Removed, not just skipped, so no later code can read a forged identity.
         headers.Remove(Options.UserHeader!);
         headers.Remove(Options.GroupsHeader!);
         headers.Remove(Options.EmailHeader!);
         headers.Remove(Options.NameHeader!);
+        headers.Remove(Options.ProofHeaderName);
     }
 
     private static bool IsBrowserNavigation(HttpRequest request) =>

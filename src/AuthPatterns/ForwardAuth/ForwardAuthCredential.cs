@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
@@ -9,6 +10,9 @@ internal static class ForwardAuthCredential
 {
     // oauth2-proxy splits a large session into name_0, name_1...; more pieces than this are not a session cookie.
     private const int MaxCookiePieces = 16;
+
+    // Far above any secret worth configuring; longer values are refused without hashing them.
+    private const int MaxProofLength = 1024;
 
     public static bool IsPresent(HttpContext context, ForwardAuthOptions options)
     {
@@ -21,12 +25,42 @@ internal static class ForwardAuthCredential
         if (options.Mode == ForwardAuthMode.TrustedHeaders)
         {
             return context.Request.Headers.ContainsKey(options.UserHeader!)
-                && IsTrustedProxy(context.Connection.RemoteIpAddress, options);
+                && (IsVouched(context)
+                    || (IsTrustedProxy(context.Connection.RemoteIpAddress, options) && HasValidProof(context.Request, options)));
         }
 
         return options.VerifyUrl is not null
             && (cookies.ContainsKey(options.CookieName!) || cookies.ContainsKey(options.CookieName + "_0"));
     }
+
+    /// <summary>
+    /// Whether the request carries exactly one proof header whose value is the configured secret. Compared as SHA-256
+    /// hashes in constant time, so neither the secret's content nor its length shows in the timing.
+    /// </summary>
+    public static bool HasValidProof(HttpRequest request, ForwardAuthOptions options)
+    {
+        var expected = options.TrustedHeadersSecretHash;
+        if (expected is null || !request.Headers.TryGetValue(options.ProofHeaderName, out var values) || values.Count != 1)
+        {
+            return false;
+        }
+
+        var presented = values[0];
+        if (string.IsNullOrEmpty(presented) || presented.Length > MaxProofLength)
+        {
+            return false;
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
+        return CryptographicOperations.FixedTimeEquals(hash, expected);
+    }
+
+    /// <summary>Records that this request's identity headers came from a trusted proxy with a valid proof.</summary>
+    public static void MarkVouched(HttpContext context) => context.Features.Set(VouchedFeature.Instance);
+
+    /// <summary>Whether <see cref="MarkVouched"/> ran for this request.</summary>
+    public static bool IsVouched(HttpContext context) => context.Features.Get<VouchedFeature>() is not null;
 
     public static bool IsTrustedProxy(IPAddress? address, ForwardAuthOptions options)
     {
@@ -113,5 +147,11 @@ internal static class ForwardAuthCredential
         }
 
         return true;
+    }
+
+    // A type only this class can create, so nothing else can mark a request as vouched for.
+    private sealed class VouchedFeature
+    {
+        public static readonly VouchedFeature Instance = new();
     }
 }

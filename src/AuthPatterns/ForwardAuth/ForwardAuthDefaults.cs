@@ -44,6 +44,12 @@ public static class ForwardAuthDefaults
     /// <summary>The value of <see cref="CsrfHeaderName"/>.</summary>
     public const string CsrfHeaderValue = "1";
 
+    /// <summary>
+    /// The header the proxy adds, on the routes its forward-auth step protects, to prove it set the identity headers
+    /// (trusted-headers mode).
+    /// </summary>
+    public const string ProofHeaderName = "X-Forward-Auth-Proof";
+
     /// <summary>The default name of the access-token cookie of the token-cookie variant.</summary>
     public const string AccessTokenCookieName = "__Host-access_token";
 

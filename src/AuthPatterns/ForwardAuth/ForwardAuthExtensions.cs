@@ -46,6 +46,7 @@ public static class ForwardAuthExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ForwardAuthOptions>, PostConfigureForwardAuthOptions>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardAuthOptions>, ForwardedHeadersPostureValidation>());
         services.TryAddSingleton<ForwardAuthVerifyClient>();
         services.TryAddSingleton<ForwardAuthSessionVerifier>();
         services.AddHttpClient(ForwardAuthDefaults.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)

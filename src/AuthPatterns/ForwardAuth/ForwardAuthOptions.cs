@@ -10,6 +10,9 @@ namespace AuthPatterns.ForwardAuth;
 /// </summary>
 public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
 {
+    /// <summary>The fewest characters <see cref="TrustedHeadersSecret"/> may have.</summary>
+    public const int MinimumSecretLength = 32;
+
     private const string Prefix = "LayeredAuth:ForwardAuth:";
 
     /// <summary>Creates the options with their defaults.</summary>
@@ -68,9 +71,30 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
 
     /// <summary>
     /// The networks (CIDR, for example <c>10.0.0.0/8</c> or <c>172.18.0.2/32</c>) whose connections may carry identity
-    /// headers. Required, and only read, in <see cref="ForwardAuthMode.TrustedHeaders"/> mode.
+    /// headers. Required, and only read, in <see cref="ForwardAuthMode.TrustedHeaders"/> mode. Compared with
+    /// <c>HttpContext.Connection.RemoteIpAddress</c> as the app's forwarded-headers settings leave it, never with a header.
     /// </summary>
     public IList<string> TrustedProxies { get; } = [];
+
+    /// <summary>
+    /// The secret the proxy adds as <see cref="ProofHeaderName"/> on the routes its forward-auth step protects, and only
+    /// there. Required in <see cref="ForwardAuthMode.TrustedHeaders"/> mode: a proxy's address proves nothing on its own,
+    /// since a route without forward-auth passes the client's own identity headers through. At least 32 characters of
+    /// visible ASCII; compared in constant time. Keep it out of source control (for example
+    /// <c>LayeredAuth__ForwardAuth__TrustedHeadersSecret</c> from a secret store).
+    /// </summary>
+    public string? TrustedHeadersSecret { get; set; }
+
+    /// <summary>The header carrying <see cref="TrustedHeadersSecret"/>. Defaults to <c>X-Forward-Auth-Proof</c>.</summary>
+    public string ProofHeaderName { get; set; } = ForwardAuthDefaults.ProofHeaderName;
+
+    /// <summary>
+    /// Path prefixes (for example <c>/api/</c>) under which the portal's access rules give the same answer for every
+    /// path and query, for a given host, method and client address. A request under one of them shares its cached
+    /// answer with the whole prefix; any other request's answer is cached for its exact path and query. Empty by
+    /// default: the cache never assumes more about the portal's rules than the URI it asked about.
+    /// </summary>
+    public IList<string> CachePathPrefixes { get; } = [];
 
     /// <summary>
     /// Scopes granted per portal group, each value space-separated: <c>admins -&gt; "orders:read orders:write"</c>.
@@ -133,6 +157,8 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
     internal IReadOnlyList<IPNetwork> TrustedNetworks { get; set; } = [];
 
     internal IReadOnlyList<string> InvalidTrustedProxies { get; set; } = [];
+
+    internal byte[]? TrustedHeadersSecretHash { get; set; }
 
     /// <summary>Grants scopes to every member of a portal group.</summary>
     /// <param name="group">The group, as the portal names it.</param>
@@ -220,6 +246,10 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
                 if (VerifyUrl is not null)
                 {
                     RequireHttpUrl(VerifyUrl, nameof(VerifyUrl));
+                    if (AllowedHosts.Count == 0)
+                    {
+                        throw Invalid(nameof(AllowedHosts), "must list the hosts this service is reached at (for example app.example.com) when Mode is Verify: the portal's access rules are per host, and without the list a client's Host header would choose whose rules vouch for it.");
+                    }
                 }
 
                 break;
@@ -229,6 +259,19 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
                     throw Invalid(nameof(TrustedProxies), "must list at least one network (CIDR) when Mode is TrustedHeaders; without it any caller could claim to be anyone.");
                 }
 
+                if (string.IsNullOrEmpty(TrustedHeadersSecret))
+                {
+                    throw Invalid(
+                        nameof(TrustedHeadersSecret),
+                        $"is required when Mode is TrustedHeaders. The proxy's address alone does not prove that its forward-auth step ran: a route without forward-auth passes the client's own {UserHeader ?? "Remote-User"} header through, and the client becomes anyone it names. Have the proxy add the header '{ProofHeaderName}: <secret>' on the forward-auth-protected routes only (docs/forward-auth.md shows Traefik, nginx and Caddy), or use Mode Verify, which asks the portal itself.");
+                }
+
+                if (TrustedHeadersSecret.Length < MinimumSecretLength || !IsVisibleAscii(TrustedHeadersSecret))
+                {
+                    throw Invalid(nameof(TrustedHeadersSecret), $"must be at least {MinimumSecretLength} characters of visible ASCII (no spaces), for example 32 random bytes in base64url.");
+                }
+
+                RequireToken(ProofHeaderName, nameof(ProofHeaderName));
                 break;
             default:
                 throw Invalid(nameof(Mode), $"'{Mode}' is not a mode; use Verify or TrustedHeaders.");
@@ -311,6 +354,14 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
             throw Invalid(nameof(RetryAfter), "must be at least 1 second.");
         }
 
+        foreach (var prefix in CachePathPrefixes)
+        {
+            if (string.IsNullOrEmpty(prefix) || prefix[0] != '/' || prefix.AsSpan().IndexOfAny("?#\r\n") >= 0)
+            {
+                throw Invalid(nameof(CachePathPrefixes), $"entry '{prefix}' is not a path prefix starting with '/'.");
+            }
+        }
+
         ValidateScopes(GroupScopes, nameof(GroupScopes));
         ValidateScopes(UserScopes, nameof(UserScopes));
 
@@ -388,6 +439,19 @@ public sealed class ForwardAuthOptions : AuthenticationSchemeOptions
         {
             throw Invalid(option, "must be a non-empty name without spaces, commas, semicolons, quotes or '='.");
         }
+    }
+
+    private static bool IsVisibleAscii(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is < '!' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static Uri Root(Uri url)

@@ -6,12 +6,16 @@ using Microsoft.Extensions.Logging;
 namespace AuthPatterns.ForwardAuth;
 
 /// <summary>
-/// Asks the portal about a session at most once per cache lifetime: positive answers are cached under
-/// HMAC-SHA256(per-process key, cookie), concurrent requests with the same cookie share one call, and the number of
-/// calls in flight is bounded (excess requests are shed at once, never queued).
+/// Asks the portal about a session at most once per cache lifetime and request shape: a positive answer is cached under
+/// HMAC-SHA256(per-process key, cookie) joined with HMAC-SHA256(per-process key, what the portal's rules see: method,
+/// scheme, host, path and query, client address), so one host's, method's or path's answer never serves another.
+/// Concurrent requests with the same key share one call, and the number of calls in flight is bounded (excess requests
+/// are shed at once, never queued).
 /// </summary>
 internal sealed class ForwardAuthSessionVerifier
 {
+    private const char KeySeparator = '|';
+
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, SchemeState> _schemes = new(StringComparer.Ordinal);
     private readonly ForwardAuthVerifyClient _client;
@@ -33,7 +37,7 @@ internal sealed class ForwardAuthSessionVerifier
         CancellationToken requestAborted)
     {
         var state = State(scheme, options);
-        var key = CacheKey(cookieHeader);
+        var key = CacheKey(cookieHeader, original, options.CachePathPrefixes);
         if (state.TryGet(key, _timeProvider.GetUtcNow(), out var identity))
         {
             ForwardAuthTelemetry.Cache(hit: true);
@@ -49,18 +53,55 @@ internal sealed class ForwardAuthSessionVerifier
         return (await call.Value.WaitAsync(requestAborted), false);
     }
 
-    /// <summary>Drops the cached answer for a cookie, so a sign-out through this service takes effect here at once.</summary>
+    /// <summary>Drops every cached answer for a cookie, so a sign-out through this service takes effect here at once.</summary>
     public void Forget(string scheme, string cookieHeader)
     {
         if (_schemes.TryGetValue(scheme, out var state))
         {
-            state.Remove(CacheKey(cookieHeader));
+            state.RemoveSession(SessionKey(cookieHeader) + KeySeparator);
         }
     }
 
-    internal string CacheKey(string cookieHeader)
+    /// <summary>
+    /// The cache key: the session's MAC, then the MAC of everything the portal's access rules can see of the request.
+    /// Under a configured path prefix the path and query count as the prefix; otherwise they count exactly as sent.
+    /// </summary>
+    internal string CacheKey(string cookieHeader, ForwardedRequest original, IList<string> pathPrefixes)
     {
-        var bytes = Encoding.UTF8.GetBytes(cookieHeader);
+        var uri = original.Uri;
+        var path = uri.AsSpan(0, uri.IndexOf('?') is >= 0 and var query ? query : uri.Length);
+        var longest = -1;
+        for (var i = 0; i < pathPrefixes.Count; i++)
+        {
+            var prefix = pathPrefixes[i];
+            if (path.StartsWith(prefix, StringComparison.Ordinal)
+                && (path.Length == prefix.Length || prefix[^1] == '/' || path[prefix.Length] == '/')
+                && (longest < 0 || prefix.Length > pathPrefixes[longest].Length))
+            {
+                longest = i;
+            }
+        }
+
+        // Each part is length-prefixed, so no choice of values can make two different requests share a key.
+        var request = new StringBuilder(uri.Length + 96);
+        foreach (var part in (ReadOnlySpan<string>)[
+            original.Method,
+            original.Proto,
+            original.Host.ToLowerInvariant(),
+            longest >= 0 ? "prefix:" + pathPrefixes[longest] : "uri:" + uri,
+            original.For ?? string.Empty])
+        {
+            request.Append(part.Length).Append(':').Append(part).Append('\n');
+        }
+
+        return SessionKey(cookieHeader) + KeySeparator + Mac(request.ToString());
+    }
+
+    private string SessionKey(string cookieHeader) => Mac(cookieHeader);
+
+    private string Mac(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         HMACSHA256.HashData(_key, bytes, mac);
         return Convert.ToBase64String(mac);
@@ -153,6 +194,18 @@ internal sealed class ForwardAuthSessionVerifier
             else
             {
                 _entries[key] = entry;
+            }
+        }
+
+        // A sign-out: every answer cached for the session, whatever request shape it was for.
+        public void RemoveSession(string sessionPrefix)
+        {
+            foreach (var (key, _) in _entries)
+            {
+                if (key.StartsWith(sessionPrefix, StringComparison.Ordinal))
+                {
+                    Remove(key);
+                }
             }
         }
 

@@ -52,4 +52,10 @@ internal static partial class ForwardAuthLoggingExtensions
 
     [LoggerMessage(4015, LogLevel.Warning, "Not asking the portal: the request's host {Host} is not in AllowedHosts.", EventName = "HostNotAllowed")]
     public static partial void HostNotAllowed(this ILogger logger, string host);
+
+    [LoggerMessage(4016, LogLevel.Warning, "Ignored the identity headers from the trusted proxy {RemoteAddress}: the {ProofHeader} header is {Problem}, so the proxy's forward-auth step did not set them.", EventName = "TrustedHeadersWithoutProof")]
+    public static partial void TrustedHeadersWithoutProof(this ILogger logger, string remoteAddress, string proofHeader, string problem);
+
+    [LoggerMessage(4017, LogLevel.Warning, "{Switch} is on: the app trusts X-Forwarded-For from any sender, so any client can choose the address that {AddressChecks} see. Configure ForwardedHeadersOptions with explicit KnownIPNetworks or KnownProxies instead.", EventName = "ForwardedHeadersTrustAnySender")]
+    public static partial void ForwardedHeadersTrustAnySender(this ILogger logger, string @switch, string addressChecks);
 }

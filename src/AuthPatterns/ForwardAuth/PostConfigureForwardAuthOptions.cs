@@ -1,9 +1,14 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.ForwardAuth;
 
-/// <summary>Fills the names the configuration left unset from the preset and parses the trusted networks.</summary>
+/// <summary>
+/// Fills the names the configuration left unset from the preset, parses the trusted networks and hashes the
+/// trusted-headers secret.
+/// </summary>
 internal sealed class PostConfigureForwardAuthOptions : IPostConfigureOptions<ForwardAuthOptions>
 {
     public void PostConfigure(string? name, ForwardAuthOptions options)
@@ -49,5 +54,10 @@ internal sealed class PostConfigureForwardAuthOptions : IPostConfigureOptions<Fo
 
         options.TrustedNetworks = networks;
         options.InvalidTrustedProxies = invalid;
+
+        // Only the hash is compared, so the comparison takes the same time whatever the presented value's length.
+        options.TrustedHeadersSecretHash = string.IsNullOrEmpty(options.TrustedHeadersSecret)
+            ? null
+            : SHA256.HashData(Encoding.UTF8.GetBytes(options.TrustedHeadersSecret));
     }
 }

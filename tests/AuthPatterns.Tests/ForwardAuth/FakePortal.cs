@@ -5,8 +5,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace AuthPatterns.Tests.ForwardAuth;
 
-/// <summary>A portal user: the session is known, and <see cref="Denied"/> makes the portal's access rules refuse them.</summary>
-internal sealed record PortalUser(string User, string Name, string Email, string[] Groups, bool Denied = false);
+/// <summary>
+/// A portal user: the session is known; <see cref="Denied"/> makes the portal's access rules refuse them everywhere,
+/// <see cref="DeniedHosts"/> only for requests to those hosts (a per-domain rule).
+/// </summary>
+internal sealed record PortalUser(string User, string Name, string Email, string[] Groups, bool Denied = false, string[]? DeniedHosts = null);
 
 /// <summary>
 /// A real HTTP server on 127.0.0.1 (Kestrel, port 0) that answers the verify endpoints as the portals document them:
@@ -116,7 +119,7 @@ internal sealed class FakePortal : IAsyncDisposable
                 return;
             }
 
-            if (user.Denied)
+            if (user.Denied || user.DeniedHosts?.Contains(request.Headers["X-Forwarded-Host"].ToString(), StringComparer.OrdinalIgnoreCase) == true)
             {
                 context.Response.StatusCode = 403;
                 return;

@@ -9,7 +9,8 @@ namespace AuthPatterns.Tests.ForwardAuth;
 /// <summary>
 /// The app under test, served by TestServer as <c>https://app.example.com</c>. The test-only headers
 /// <c>X-Test-Remote-IP</c> and <c>X-Test-Host</c> set the connection's remote address (default 203.0.113.5) and the
-/// request's Host, standing in for the network.
+/// request's Host, standing in for the network; <c>pipeline</c> adds middleware (such as <c>UseForwardedHeaders</c>) after
+/// them and before authentication.
 /// </summary>
 internal sealed class ForwardAuthTestApp : IAsyncDisposable
 {
@@ -32,7 +33,11 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
 
     public LogCapture Logs { get; }
 
-    public static async Task<ForwardAuthTestApp> StartAsync(Action<ForwardAuthOptions> configure, Action<LayeredAuthBuilder>? more = null)
+    public static async Task<ForwardAuthTestApp> StartAsync(
+        Action<ForwardAuthOptions> configure,
+        Action<LayeredAuthBuilder>? more = null,
+        Action<WebApplicationBuilder>? host = null,
+        Action<WebApplication>? pipeline = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var logs = new LogCapture();
@@ -42,6 +47,7 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton<TimeProvider>(time);
+        host?.Invoke(builder);
         var layered = builder.Services.AddLayeredAuth().AddForwardAuth(configure);
         more?.Invoke(layered);
 
@@ -58,6 +64,7 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
 
             return next(context);
         });
+        pipeline?.Invoke(app);
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -70,6 +77,8 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
         app.MapGet("/public/echo", (HttpContext context) => Results.Ok(new
         {
             remoteUser = context.Request.Headers["Remote-User"].ToString(),
+            proof = context.Request.Headers[ForwardAuthDefaults.ProofHeaderName].ToString(),
+            remoteAddress = context.Connection.RemoteIpAddress?.ToString(),
             authorization = context.Request.Headers.Authorization.ToString(),
             authenticated = context.User.Identity?.IsAuthenticated ?? false,
         }));

@@ -7,6 +7,7 @@ public sealed class OptionsValidationTests
     private static ForwardAuthOptions Valid()
     {
         var options = new ForwardAuthOptions { VerifyUrl = new Uri("https://auth.example.com/api/authz/forward-auth") };
+        options.AllowedHosts.Add("app.example.com");
         return options;
     }
 
@@ -70,7 +71,7 @@ public sealed class OptionsValidationTests
             "MaxConcurrentVerifications" => o => o.MaxConcurrentVerifications = 0,
             "GroupScopes:admins" => o => o.GroupScopes["admins"] = "orders:\"write",
             "TokenCookieName" => o => o.TokenCookieName = "access_token",
-            "AllowedHosts" => o => o.PortalUrl = new Uri("https://auth.example.com/"),
+            "AllowedHosts" => o => o.AllowedHosts.Clear(),
             "CookieName" => o => o.CookieName = "a b",
             _ => throw new ArgumentOutOfRangeException(nameof(option)),
         };

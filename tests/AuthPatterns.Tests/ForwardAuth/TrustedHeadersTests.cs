@@ -14,13 +14,17 @@ public sealed class TrustedHeadersTests
             o.Mode = ForwardAuthMode.TrustedHeaders;
             o.TrustedProxies.Add("10.0.0.0/8");
             o.TrustedProxies.Add("fd00::/8");
+            o.TrustedHeadersSecret = Secret;
             o.MapGroup("admins", "orders:write");
             more?.Invoke(o);
         });
 
+    internal const string Secret = "proxy-proof-5f0c1e7a9b2d4c6e8f1a3b5c7d9e0f2a";
+
     private static (string, string)[] Identity(string remote, string user = "alice") =>
     [
         ("X-Test-Remote-IP", remote),
+        (ForwardAuthDefaults.ProofHeaderName, Secret),
         ("Remote-User", user),
         ("Remote-Groups", "admins, dev"),
         ("Remote-Email", "alice@example.com"),
@@ -99,6 +103,7 @@ public sealed class TrustedHeadersTests
         var error = await Assert.ThrowsAnyAsync<Exception>(() => ForwardAuthTestApp.StartAsync(o =>
         {
             o.Mode = ForwardAuthMode.TrustedHeaders;
+            o.TrustedHeadersSecret = Secret;
             if (network is not null)
             {
                 o.TrustedProxies.Add(network);

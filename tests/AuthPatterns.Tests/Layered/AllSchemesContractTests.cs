@@ -19,6 +19,7 @@ public sealed class AllSchemesContractTests : IAsyncLifetime
 {
     private const string TrustedProxy = "10.0.0.7";
     private const string Stranger = "198.51.100.9";
+    private const string ProxyProof = "contract-proxy-proof-0123456789abcdef0123";
 
     private readonly RSA _signingKey = RSA.Create(2048);
     private readonly FakeTimeProvider _time = new(JwtTestKit.Start);
@@ -61,6 +62,7 @@ public sealed class AllSchemesContractTests : IAsyncLifetime
                 {
                     options.Mode = ForwardAuthMode.TrustedHeaders;
                     options.TrustedProxies.Add("10.0.0.0/24");
+                    options.TrustedHeadersSecret = ProxyProof;
                     options.MapGroup("staff", "profile:read");
                 }),
             services =>
@@ -112,6 +114,7 @@ public sealed class AllSchemesContractTests : IAsyncLifetime
                 request.Headers.Add("Remote-User", "alice");
                 request.Headers.Add("Remote-Groups", "staff");
                 request.Headers.Add("X-Test-Remote-IP", valid ? TrustedProxy : Stranger);
+                request.Headers.Add(ForwardAuthDefaults.ProofHeaderName, ProxyProof);
                 break;
         }
     }
