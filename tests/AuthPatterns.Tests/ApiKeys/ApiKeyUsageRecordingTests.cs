@@ -162,7 +162,9 @@ public sealed class ApiKeyUsageRecordingTests
 
         public Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => Inner.CreateAsync(record, cancellationToken);
 
-        public Task UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => Inner.UpdateAsync(record, cancellationToken);
+        public Task<bool> UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => Inner.UpdateAsync(record, cancellationToken);
+
+        public Task<bool> RollAsync(ApiKeyRecord successor, ApiKeyRecord replaced, CancellationToken cancellationToken = default) => Inner.RollAsync(successor, replaced, cancellationToken);
 
         public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default) => Inner.UpdateHashAsync(keyId, hash, cancellationToken);
 
