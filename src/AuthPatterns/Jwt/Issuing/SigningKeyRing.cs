@@ -172,6 +172,15 @@ internal sealed class SigningKeyRing
         }
     }
 
+    /// <summary>Reads the key directory without creating or deleting anything (for <c>authpatterns signing-keys list</c>).</summary>
+    public void Inspect()
+    {
+        lock (_gate)
+        {
+            Scan();
+        }
+    }
+
     /// <summary>
     /// Re-reads the key directory now (at most once per <see cref="ReloadCooldown"/>), for a key id another instance
     /// sharing the directory may just have created.
