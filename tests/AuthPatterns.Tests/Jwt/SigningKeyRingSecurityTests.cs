@@ -246,7 +246,10 @@ public sealed class SigningKeyRingSecurityTests : IDisposable
         // Files created "in the future" keep every deletion off until the clock reaches them.
         clock.Now = real.UnpublishAt.AddDays(1);
         ring.GetSnapshot();
+        clock.Now = real.UnpublishAt.AddDays(4);
+        ring.GetSnapshot();
         Assert.True(File.Exists(FileOf(real.KeyId)));
+        Assert.True(ring.DeletionDeferred);
     }
 
     [Fact]
