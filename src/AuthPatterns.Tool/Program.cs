@@ -11,6 +11,7 @@ internal static class Program
         // Each command family lives in its own file and adds itself here.
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(TokenCommand.Create());
+        root.Subcommands.Add(SigningKeysCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -32,9 +32,6 @@ internal static partial class JwtLoggingExtensions
     [LoggerMessage(3008, LogLevel.Information, "Signing key {KeyId} is no longer published and was deleted.", EventName = "SigningKeyDeleted")]
     public static partial void SigningKeyDeleted(this ILogger logger, string keyId);
 
-    [LoggerMessage(3009, LogLevel.Warning, "Signing key file {File} could not be read and is ignored.", EventName = "SigningKeyUnreadable")]
-    public static partial void SigningKeyUnreadable(this ILogger logger, string file, Exception exception);
-
     [LoggerMessage(3010, LogLevel.Warning, "Obtaining a service token for {Client} failed: {Reason}.", EventName = "ServiceTokenFailed")]
     public static partial void ServiceTokenFailed(this ILogger logger, string client, string reason);
 

@@ -4,7 +4,9 @@ namespace AuthPatterns.Jwt.Issuing;
 
 /// <summary>
 /// The development signing key ring shared by <c>authpatterns token mint</c> and applications running in Development:
-/// a token minted by the tool validates in the app. Never use it outside development.
+/// a token minted by the tool validates in the app. Never use it outside development: an application whose ring is
+/// configured with it fails at startup outside the Development environment unless
+/// <see cref="SigningKeyRingOptions.AllowDevelopmentKeysOutsideDevelopment"/> is set.
 /// </summary>
 public static class DevelopmentSigningKeys
 {
@@ -28,8 +30,22 @@ public static class DevelopmentSigningKeys
         ArgumentNullException.ThrowIfNull(options);
         var directory = keyDirectory ?? DefaultKeyDirectory;
         options.KeyDirectory = directory;
+        options.UsesDevelopmentKeys = true;
+
+        // Owner-only, like the key files: the Data Protection keys beside them decrypt every signing key.
+        var protectionKeys = Path.Combine(directory, "protection-keys");
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(protectionKeys);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(protectionKeys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         options.DataProtectionProvider = DataProtectionProvider.Create(
-            new DirectoryInfo(Path.Combine(directory, "protection-keys")),
+            new DirectoryInfo(protectionKeys),
             builder => builder.SetApplicationName("AuthPatterns.Development"));
     }
 }

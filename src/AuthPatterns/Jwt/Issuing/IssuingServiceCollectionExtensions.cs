@@ -1,5 +1,6 @@
 using AuthPatterns.Jwt.Issuing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,12 @@ public static class IssuingServiceCollectionExtensions
     /// <returns>The services.</returns>
     public static IServiceCollection AddSigningKeyRing(this IServiceCollection services) => services.AddSigningKeyRing(configure: null);
 
-    /// <summary>Adds the signing key ring: rotated RSA keys, persisted and protected with ASP.NET Core Data Protection.</summary>
+    /// <summary>
+    /// Adds the signing key ring (rotated RSA keys, persisted and protected with ASP.NET Core Data Protection) and its
+    /// <see cref="SigningKeyManager"/>. Startup fails with the development keys outside Development (unless
+    /// <see cref="SigningKeyRingOptions.AllowDevelopmentKeysOutsideDevelopment"/>) and with in-memory Data Protection keys
+    /// outside Development; it warns when the application's Data Protection keys are not persisted to a chosen location.
+    /// </summary>
     /// <param name="services">The application's services.</param>
     /// <param name="configure">Adjusts the ring's options, or <see langword="null"/>.</param>
     /// <returns>The services.</returns>
@@ -28,7 +34,9 @@ public static class IssuingServiceCollectionExtensions
         services.AddDataProtection();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SigningKeyRing>();
+        services.TryAddSingleton(static sp => new SigningKeyManager(sp.GetRequiredService<SigningKeyRing>()));
         services.TryAddSingleton<AuthPatterns.Jwt.Issuing.LocalSigningKeySource>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SigningKeyRingStartupCheck>());
         return services;
     }
 

@@ -42,6 +42,17 @@ public sealed class SigningKeyRingOptions
     /// <summary>The <c>Cache-Control: max-age</c> of the JWKS endpoint; 10 minutes by default.</summary>
     public TimeSpan JwksMaxAge { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Lets a ring configured with <see cref="DevelopmentSigningKeys.Configure"/> start outside the Development
+    /// environment; <see langword="false"/> by default, so that startup fails there. The development keys are shared with
+    /// <c>authpatterns token mint</c>, so anyone with access to the development directory can mint tokens the
+    /// application accepts.
+    /// </summary>
+    public bool AllowDevelopmentKeysOutsideDevelopment { get; set; }
+
+    /// <summary>Set by <see cref="DevelopmentSigningKeys.Configure"/>.</summary>
+    internal bool UsesDevelopmentKeys { get; set; }
+
     /// <summary>Checks the options and throws an <see cref="InvalidOperationException"/> naming the first wrong one.</summary>
     public void Validate()
     {
