@@ -111,8 +111,11 @@ public sealed class KeysCommandTests : IDisposable
         {
             string error;
             (code, _, error) = await RunAsync(args);
-            Assert.Equal(1, code);
-            Assert.Single(error.Trim().Split('\n'));
+
+            // 1: refused by the manager; 2: a duration refused before the store is opened. Besides the line naming the
+            // store that was opened, exactly one line says why.
+            Assert.InRange(code, 1, 2);
+            Assert.Single(error.Trim().Split('\n'), line => !line.StartsWith("Using ", StringComparison.Ordinal) && !line.StartsWith("Created ", StringComparison.Ordinal));
             Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
         }
 
