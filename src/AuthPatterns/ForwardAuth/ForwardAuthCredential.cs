@@ -108,7 +108,9 @@ internal static class ForwardAuthCredential
                     continue;
                 }
 
-                if (++pieces > MaxCookiePieces)
+                // A portal cookie is ASCII; anything else is no session, never a request the HTTP client refuses to send
+                // (which would read as a portal outage and answer 503).
+                if (++pieces > MaxCookiePieces || !IsPrintableAscii(part))
                 {
                     return null;
                 }
@@ -124,6 +126,19 @@ internal static class ForwardAuthCredential
         }
 
         return builder?.ToString();
+    }
+
+    private static bool IsPrintableAscii(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsPortalCookieName(ReadOnlySpan<char> candidate, string name)

@@ -51,8 +51,7 @@ internal static class ForwardAuthCsrf
 
         // Same origin as the request: same host and the same explicit port (TLS may end at a proxy in front, so the
         // scheme the service sees is not compared).
-        var host = request.Host;
-        if (!host.HasValue || !string.Equals(host.Host, originUri.IdnHost, StringComparison.OrdinalIgnoreCase))
+        if (!ForwardAuthReturnUrl.TryReadHost(request, out var host) || !string.Equals(host.Host, originUri.IdnHost, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

@@ -41,8 +41,7 @@ internal static class ForwardAuthReturnUrl
             return false;
         }
 
-        var host = request.Host;
-        if (!host.HasValue || !IsAllowedHost(host.Host, options.AllowedHosts))
+        if (!TryReadHost(request, out var host) || !IsAllowedHost(host.Host, options.AllowedHosts))
         {
             refusedHost = host.Value ?? string.Empty;
             return false;
@@ -72,6 +71,25 @@ internal static class ForwardAuthReturnUrl
 
         returnUrl = parsed.AbsoluteUri;
         return true;
+    }
+
+    /// <summary>
+    /// Reads <see cref="HttpRequest.Host"/>, which throws for a Host header that is not a valid IDN name (an <c>xn--</c>
+    /// label that does not decode): such a request has no host to return to, never a 500.
+    /// </summary>
+    public static bool TryReadHost(HttpRequest request, out HostString host)
+    {
+        try
+        {
+            host = request.Host;
+        }
+        catch (ArgumentException)
+        {
+            host = default;
+            return false;
+        }
+
+        return host.HasValue;
     }
 
     public static bool IsAllowedHost(string host, IList<string> allowed)
