@@ -161,18 +161,19 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             return await CsrfRefusedAsync();
         }
 
-        if (!ForwardAuthReturnUrl.IsAllowedHost(Request.Host.Host, Options.AllowedHosts))
+        // A Host header that is not a valid IDN name makes Request.Host throw: such a host is simply not allowed.
+        if (!ForwardAuthReturnUrl.TryReadHost(Request, out var host) || !ForwardAuthReturnUrl.IsAllowedHost(host.Host, Options.AllowedHosts))
         {
             // The portal's rules are per host: never let a client's Host header choose which rules vouch for it. Such a
             // request never reaches the portal, so it never fills the answer cache either.
-            Logger.HostNotAllowed(Request.Host.Value ?? string.Empty);
+            Logger.HostNotAllowed(LogText.Escape(Request.Headers.Host.ToString()));
             return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
         }
 
         var original = new ForwardedRequest(
             Request.Method,
             Request.Scheme,
-            Request.Host.Value ?? string.Empty,
+            host.Value ?? string.Empty,
             (Request.PathBase + Request.Path).ToUriComponent() + Request.QueryString.ToUriComponent(),
             Context.Connection.RemoteIpAddress?.ToString());
 

@@ -60,13 +60,6 @@ public sealed class ApiKeyFormatFuzzTests
             {
                 Assert.Equal(t.value.Substring(t.prefix.Length + 6, ApiKeyFormat.KeyIdLength), key.KeyId);
             }
-
-            // The helpers used on query strings must not throw either.
-            if (ApiKeyFormat.LooksLikeKey(t.value, t.prefix))
-            {
-                var id = ApiKeyFormat.ExtractKeyId(t.value, t.prefix);
-                Assert.True(id is null || Regex.IsMatch(id, "^[0-9A-Za-z]{12}$"));
-            }
         });
     }
 
