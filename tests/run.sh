@@ -7,6 +7,7 @@ source tests/services.sh
 
 start_postgres
 start_redis
+ensure_browser_and_proxies
 for peers in tests/peers/*/; do [ -d "$peers" ] && install_node_peers "$peers"; done
 
 dotnet restore AuthPatterns.sln
