@@ -108,6 +108,9 @@ public static class AuthServerHost
                 ]);
                 server.RegisterAudiences(settings.Audience);
 
+                // Refresh tokens are handles into the database: short, and revoked there for good.
+                server.UseReferenceRefreshTokens();
+
                 server.SetAccessTokenLifetime(TimeSpan.FromMinutes(15))
                     .SetRefreshTokenLifetime(TimeSpan.FromDays(1))
                     .SetAuthorizationCodeLifetime(TimeSpan.FromMinutes(2));

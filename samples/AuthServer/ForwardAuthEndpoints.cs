@@ -44,9 +44,11 @@ internal static class ForwardAuthEndpoints
             return Results.Ok();
         }
 
+        // The sign-in page at the address browsers know this server by (the issuer), not the one the proxy used.
         var request = context.Request;
+        var self = settings.Issuer?.AbsoluteUri.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}{request.PathBase}";
         var signIn = IsBrowser(request) && original.Url is { } url && settings.AllowedReturnHosts.Contains(url.Host, StringComparer.OrdinalIgnoreCase)
-            ? $"{request.Scheme}://{request.Host}{request.PathBase}{SignInSession.SignInPath}?rd={Uri.EscapeDataString(url.AbsoluteUri)}"
+            ? $"{self}{SignInSession.SignInPath}?rd={Uri.EscapeDataString(url.AbsoluteUri)}"
             : null;
         if (signIn is null)
         {

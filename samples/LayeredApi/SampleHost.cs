@@ -21,6 +21,7 @@ public static class SampleHost
         layered.AddApiKeysSample(builder.Configuration);
         layered.AddJwtSample(builder);
         layered.AddForwardAuthSample(builder.Configuration);
+        layered.AddBrowserLoginSample(builder);
 
         builder.Services.AddProblemDetails();
 
@@ -34,6 +35,7 @@ public static class SampleHost
 
         MapEndpoints(app);
         app.MapForwardAuthSample();
+        app.MapBrowserLoginSample();
         return app;
     }
 
