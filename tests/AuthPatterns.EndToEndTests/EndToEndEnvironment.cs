@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Runtime.Versioning;
+
+// Debian's chromium, nginx and Caddy: these tests run on Linux.
+[assembly: SupportedOSPlatform("linux")]
 
 namespace AuthPatterns.EndToEndTests;
 
