@@ -30,7 +30,7 @@ internal static class AuthorizationEndpoints
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
         var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        if (!session.Succeeded || request.HasPromptValue(PromptValues.Login))
+        if (!session.Succeeded)
         {
             if (request.HasPromptValue(PromptValues.None))
             {

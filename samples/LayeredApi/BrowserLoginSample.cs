@@ -19,7 +19,7 @@ namespace LayeredApi;
 /// Configured from <c>BrowserLogin</c> (<c>ClientId</c>, <c>ClientSecret</c>, <c>AppUrl</c>, <c>Scopes</c>; the
 /// authority is <c>LayeredAuth:Jwt:Authority</c> unless <c>BrowserLogin:Authority</c> is set); off without them.
 /// </summary>
-public static class BrowserLoginSample
+public static partial class BrowserLoginSample
 {
     /// <summary>The OpenID Connect scheme that runs the login.</summary>
     public const string Scheme = "BrowserLogin";
@@ -129,16 +129,23 @@ public static class BrowserLoginSample
             {
                 var refreshToken = dataProtection.CreateProtector(ProtectorPurpose).Unprotect(protectedToken);
                 var revoked = await RevokeAsync(oidc.Get(Scheme), refreshToken, context.RequestAborted);
-                logger.Log(revoked ? LogLevel.Information : LogLevel.Warning, "Sign-out: the refresh token {Outcome}.", revoked ? "was revoked" : "could not be revoked (the server has no revocation endpoint or refused)");
+                if (revoked)
+                {
+                    RefreshTokenRevoked(logger);
+                }
+                else
+                {
+                    RefreshTokenNotRevoked(logger);
+                }
             }
             catch (CryptographicException)
             {
-                logger.LogWarning("Sign-out: the refresh-token cookie could not be decrypted; nothing to revoke.");
+                RefreshTokenCookieUnreadable(logger);
             }
             catch (HttpRequestException)
             {
                 // The session ends here anyway; the token expires at the server.
-                logger.LogWarning("Sign-out: the refresh token could not be revoked: the authorization server did not answer.");
+                AuthorizationServerUnreachable(logger);
             }
         }
 
@@ -190,6 +197,18 @@ public static class BrowserLoginSample
             ? uri.PathAndQuery
             : "/";
     }
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Sign-out: the refresh token was revoked at the authorization server.")]
+    private static partial void RefreshTokenRevoked(ILogger logger);
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Sign-out: the authorization server has no revocation endpoint or refused to revoke the refresh token.")]
+    private static partial void RefreshTokenNotRevoked(ILogger logger);
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "Sign-out: the refresh-token cookie could not be decrypted; nothing to revoke.")]
+    private static partial void RefreshTokenCookieUnreadable(ILogger logger);
+
+    [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "Sign-out: the refresh token could not be revoked: the authorization server did not answer.")]
+    private static partial void AuthorizationServerUnreachable(ILogger logger);
 
     private static CookieOptions RefreshCookieOptions(TimeSpan? maxAge) => new()
     {

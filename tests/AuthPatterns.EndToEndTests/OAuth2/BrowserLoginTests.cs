@@ -15,7 +15,7 @@ public sealed class BrowserLoginTests(OAuth2Stack stack)
     [Fact]
     public async Task A_browser_signs_in_with_code_and_PKCE_into_an_httpOnly_cookie_and_signs_out()
     {
-        await using var context = await stack.Browser.NewContextAsync();
+        await using var context = await stack.NewContextAsync();
         var page = await context.NewPageAsync();
         var urls = new List<string>();
         var (validBefore, revokedBefore) = (await RefreshTokensAsync("valid"), await RefreshTokensAsync("revoked"));
@@ -79,7 +79,7 @@ public sealed class BrowserLoginTests(OAuth2Stack stack)
     [InlineData("/\\evil.example/phish")]
     public async Task Login_never_returns_to_another_site(string rd)
     {
-        await using var context = await stack.Browser.NewContextAsync();
+        await using var context = await stack.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync(new Uri(stack.LoginApi.Address, "/login?rd=" + Uri.EscapeDataString(rd)).AbsoluteUri);
         await OAuth2Stack.SignInAsync(page);

@@ -19,7 +19,7 @@ public sealed class ForwardAuthProxyTests(OAuth2Stack stack)
     public async Task A_signed_in_browser_session_reaches_the_dashboard_through_the_proxy(string proxy)
     {
         var through = stack.Proxy(proxy).Address;
-        await using var context = await stack.Browser.NewContextAsync();
+        await using var context = await stack.NewContextAsync();
         var page = await context.NewPageAsync();
 
         // Not signed in: the proxy sends the browser to the sign-in page, which comes back through the proxy.
@@ -52,7 +52,7 @@ public sealed class ForwardAuthProxyTests(OAuth2Stack stack)
         Assert.Contains($"\"welcome\":\"{OAuth2Stack.DemoName}\"", await asDemo.TextAsync(), StringComparison.Ordinal);
 
         // Not signed in: the forged headers open nothing, on the forward-auth route or on the others.
-        await using var anonymous = await stack.Browser.NewContextAsync();
+        await using var anonymous = await stack.NewContextAsync();
         var dashboard = await anonymous.APIRequest.GetAsync(new Uri(through, "/app/dashboard").AbsoluteUri, new() { Headers = forged, MaxRedirects = 0 });
         Assert.Equal(401, dashboard.Status);
         var profile = await anonymous.APIRequest.GetAsync(new Uri(through, "/api/profile").AbsoluteUri, new() { Headers = forged, MaxRedirects = 0 });
@@ -97,7 +97,7 @@ public sealed class ForwardAuthProxyTests(OAuth2Stack stack)
         var profile = await signedIn.APIRequest.GetAsync(new Uri(stack.VerifyApi.Address, "/api/profile").AbsoluteUri);
         Assert.Equal(200, profile.Status);
 
-        await using var anonymous = await stack.Browser.NewContextAsync();
+        await using var anonymous = await stack.NewContextAsync();
         var script = await anonymous.APIRequest.GetAsync(dashboard, new() { MaxRedirects = 0, Headers = new Dictionary<string, string> { ["Accept"] = "application/json", ["Remote-User"] = "admin" } });
         Assert.Equal(401, script.Status);
         var browser = await anonymous.APIRequest.GetAsync(dashboard, new() { MaxRedirects = 0, Headers = new Dictionary<string, string> { ["Accept"] = "text/html" } });

@@ -184,10 +184,19 @@ public sealed class OAuth2Stack : IAsyncLifetime
         {Caddy?.Output}
         """;
 
+    /// <summary>A new browser context (its own cookies), patient enough for a machine busy building.</summary>
+    public async Task<IBrowserContext> NewContextAsync()
+    {
+        var context = await Browser.NewContextAsync();
+        context.SetDefaultTimeout(90_000);
+        context.SetDefaultNavigationTimeout(90_000);
+        return context;
+    }
+
     /// <summary>Signs in as the demo user on the authorization server's page, in a new browser context.</summary>
     public async Task<IBrowserContext> SignedInContextAsync()
     {
-        var context = await Browser.NewContextAsync();
+        var context = await NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync(new Uri(Issuer, "/account/signin").AbsoluteUri);
         await SignInAsync(page);
@@ -200,7 +209,9 @@ public sealed class OAuth2Stack : IAsyncLifetime
         await page.FillAsync("input[name=username]", DemoUser);
         await page.FillAsync("input[name=password]", DemoPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/account/signin", StringComparison.Ordinal));
+        await page.WaitForURLAsync(
+            url => !url.Contains("/account/signin", StringComparison.Ordinal),
+            new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 90_000 });
     }
 
     private string KeyStore(string name) => $"Data Source={Path.Combine(DataDirectory, $"api-keys-{name}.db")}";
