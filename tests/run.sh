@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: starts the services the tests need (PostgreSQL, Redis, Node peers) on
-# loopback, builds with warnings as errors, checks formatting, runs the unit and integration tests.
+# loopback, installs Chromium, nginx and Caddy when missing, builds with warnings as errors, checks formatting, runs
+# the unit, integration and end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/services.sh
 
 start_postgres
 start_redis
+ensure_browser_and_proxies
 for peers in tests/peers/*/; do [ -d "$peers" ] && install_node_peers "$peers"; done
 
 dotnet restore AuthPatterns.sln

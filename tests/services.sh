@@ -47,3 +47,20 @@ install_node_peers() {
   [ -f "$dir/package.json" ] || return 0
   (cd "$dir" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; })
 }
+
+# The browser and the reverse proxies of the OAuth2 end-to-end tests, from Debian's packages: headless Chromium
+# (driven by Microsoft.Playwright through its executable path; Playwright downloads no browser), nginx and Caddy.
+# The tests start their own proxy processes on free loopback ports with generated configuration files; the packages'
+# own services are not started. Exports the paths the tests read.
+ensure_browser_and_proxies() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v caddy >/dev/null || missing+=(caddy)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  export AUTHPATTERNS_CHROMIUM="$(command -v chromium)"
+  export AUTHPATTERNS_NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+  export AUTHPATTERNS_CADDY="$(command -v caddy)"
+  echo "Chromium at $AUTHPATTERNS_CHROMIUM, nginx at $AUTHPATTERNS_NGINX, Caddy at $AUTHPATTERNS_CADDY"
+}

@@ -22,6 +22,7 @@ public static class SampleHost
         layered.AddJwtSample(builder);
         layered.AddForwardAuthSample(builder.Configuration);
         builder.Services.AddForwardedHeadersSample(builder.Configuration);
+        layered.AddBrowserLoginSample(builder);
 
         builder.Services.AddProblemDetails();
 
@@ -36,6 +37,7 @@ public static class SampleHost
 
         MapEndpoints(app);
         app.MapForwardAuthSample();
+        app.MapBrowserLoginSample();
         return app;
     }
 
