@@ -9,10 +9,13 @@ public interface ILayeredAuthenticationFeature
     /// <summary>The scheme the request's credential was forwarded to, or <see langword="null"/> when it carried none.</summary>
     string? SelectedScheme { get; }
 
-    /// <summary>The schemes whose credentials the request carried; more than one makes the request ambiguous.</summary>
+    /// <summary>The schemes whose credentials the request carried.</summary>
     IReadOnlyList<string> PresentedSchemes { get; }
 
-    /// <summary>Whether the request carried credentials of more than one scheme and was therefore refused.</summary>
+    /// <summary>
+    /// Whether the request carried more than one credential (of two schemes, two of one scheme, or two
+    /// <c>Authorization</c> headers) and was therefore refused.
+    /// </summary>
     bool IsAmbiguous { get; }
 
     /// <summary>Whether the selected scheme is one the endpoint does not accept.</summary>
@@ -25,7 +28,7 @@ internal sealed class LayeredAuthenticationFeature : ILayeredAuthenticationFeatu
 
     public IReadOnlyList<string> PresentedSchemes { get; init; } = [];
 
-    public bool IsAmbiguous => PresentedSchemes.Count > 1;
+    public bool IsAmbiguous { get; init; }
 
     public bool SchemeNotAllowed { get; init; }
 }

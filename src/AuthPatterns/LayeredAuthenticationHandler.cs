@@ -12,12 +12,12 @@ namespace AuthPatterns;
 
 /// <summary>
 /// The default scheme: looks at the credentials a request carries, forwards it to exactly one layered scheme, refuses
-/// requests that carry more than one kind, and answers challenges and forbids in the language of the schemes involved.
+/// requests that carry more than one credential (of one scheme or of several), and answers challenges and forbids in the language of the schemes involved.
 /// </summary>
 internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<LayeredAuthOptions>
 {
     private static readonly AuthenticateResult AmbiguousResult =
-        AuthenticateResult.Fail("The request carries credentials of more than one scheme.");
+        AuthenticateResult.Fail("The request carries more than one credential.");
 
     private static readonly AuthenticateResult NotAllowedResult =
         AuthenticateResult.Fail("The credential's scheme is not accepted by this endpoint.");
@@ -91,7 +91,7 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
                 StatusCodes.Status400BadRequest,
                 "invalid_request",
                 "More than one credential",
-                "The request carries credentials of more than one kind. Send exactly one: an API key, a bearer token or a session cookie.",
+                "The request carries more than one credential. Send exactly one: one API key, one bearer token or one session cookie.",
                 acceptedSchemes: feature.PresentedSchemes);
             return;
         }
@@ -190,13 +190,16 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
     {
         string? first = null;
         List<string>? presented = null;
+        var credentials = 0;
         foreach (var scheme in Options.CredentialSchemes)
         {
-            if (!scheme.HasCredential(Context))
+            var count = scheme.CountCredentials(Context);
+            if (count <= 0)
             {
                 continue;
             }
 
+            credentials += count;
             if (first is null)
             {
                 first = scheme.Name;
@@ -207,14 +210,16 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
             }
         }
 
+        // Two Authorization headers are two credentials whatever their schemes say (and whether or not a registered
+        // scheme reads them): which one a handler would pick is exactly the guess selection must not make.
+        if (presented is not null || credentials > 1 || Request.Headers.Authorization.Count > 1)
+        {
+            return new LayeredAuthenticationFeature { PresentedSchemes = presented ?? (first is null ? [] : [first]), IsAmbiguous = true };
+        }
+
         if (first is null)
         {
             return Empty;
-        }
-
-        if (presented is not null)
-        {
-            return new LayeredAuthenticationFeature { PresentedSchemes = presented };
         }
 
         var allowed = AllowedSchemes();
@@ -251,9 +256,21 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
 
     private static void MarkScheme(ClaimsPrincipal? principal, string scheme)
     {
-        if (principal?.Identity is ClaimsIdentity identity && !identity.HasClaim(c => c.Type == LayeredClaimTypes.Scheme))
+        if (principal is null)
         {
-            identity.AddClaim(new Claim(LayeredClaimTypes.Scheme, scheme));
+            return;
         }
+
+        // The scheme that validated the credential is the only authority on it: whatever claim of that type a
+        // credential or a handler's event brought in is replaced, on every identity of the principal.
+        foreach (var identity in principal.Identities)
+        {
+            foreach (var claim in identity.FindAll(LayeredClaimTypes.Scheme).ToList())
+            {
+                identity.TryRemoveClaim(claim);
+            }
+        }
+
+        (principal.Identity as ClaimsIdentity)?.AddClaim(new Claim(LayeredClaimTypes.Scheme, scheme));
     }
 }

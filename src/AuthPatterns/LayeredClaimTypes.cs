@@ -37,4 +37,16 @@ public static class LayeredClaimTypes
 
     /// <summary>The e-mail address.</summary>
     public const string Email = "email";
+
+    /// <summary>
+    /// Tells whether a claim type is one the library sets itself and no credential may bring in: the scheme that
+    /// authenticated the request (<see cref="Scheme"/>) and the API key id (<see cref="KeyId"/>). Handlers strip these
+    /// from whatever a credential carries (JWT payloads, tokens read from cookies), so a token that says
+    /// <c>auth_scheme: ApiKey</c> still shows as the scheme that really validated it.
+    /// </summary>
+    /// <param name="claimType">The claim type.</param>
+    /// <returns><see langword="true"/> for a reserved claim type.</returns>
+    public static bool IsReserved(string? claimType) =>
+        string.Equals(claimType, Scheme, StringComparison.Ordinal)
+        || string.Equals(claimType, KeyId, StringComparison.Ordinal);
 }

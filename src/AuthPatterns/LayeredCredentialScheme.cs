@@ -20,6 +20,23 @@ public sealed class LayeredCredentialScheme
         ArgumentNullException.ThrowIfNull(hasCredential);
         Name = name;
         HasCredential = hasCredential;
+        CountCredentials = context => hasCredential(context) ? 1 : 0;
+    }
+
+    /// <summary>Creates a description of a selectable scheme that can tell how many of its credentials a request carries.</summary>
+    /// <param name="name">The authentication scheme name, as registered with <c>AddAuthentication()</c>.</param>
+    /// <param name="countCredentials">
+    /// Returns how many credentials of this scheme the request presents (for example two API-key headers, or an API-key
+    /// header and an <c>Authorization: ApiKey</c> header), well-formed or not. More than one makes the request ambiguous,
+    /// like credentials of two schemes. It must be cheap and must not validate the credentials.
+    /// </param>
+    public LayeredCredentialScheme(string name, Func<HttpContext, int> countCredentials)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(countCredentials);
+        Name = name;
+        CountCredentials = countCredentials;
+        HasCredential = context => countCredentials(context) > 0;
     }
 
     /// <summary>The authentication scheme name.</summary>
@@ -27,6 +44,9 @@ public sealed class LayeredCredentialScheme
 
     /// <summary>Tells whether a request presents this scheme's kind of credential.</summary>
     public Func<HttpContext, bool> HasCredential { get; }
+
+    /// <summary>Tells how many credentials of this scheme a request presents; more than one is ambiguous.</summary>
+    public Func<HttpContext, int> CountCredentials { get; }
 
     /// <summary>
     /// The auth-scheme used in <c>WWW-Authenticate</c> when a caller authenticated by this scheme lacks a scope

@@ -5,7 +5,7 @@ namespace AuthPatterns;
 // Event ids: 1000-1099 layered selection and authorization; 2000-2099 API keys; 3000-3099 JWT; 4000-4099 forward-auth.
 internal static partial class LoggingExtensions
 {
-    [LoggerMessage(1000, LogLevel.Information, "Refused a request carrying credentials of more than one scheme: {Schemes}.", EventName = "AmbiguousCredentials")]
+    [LoggerMessage(1000, LogLevel.Information, "Refused a request carrying more than one credential (schemes: {Schemes}).", EventName = "AmbiguousCredentials")]
     public static partial void AmbiguousCredentials(this ILogger logger, string schemes);
 
     [LoggerMessage(1001, LogLevel.Information, "A {Scheme} credential was presented to an endpoint that accepts only {AllowedSchemes}.", EventName = "SchemeNotAllowed")]

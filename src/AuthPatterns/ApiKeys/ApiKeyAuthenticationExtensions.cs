@@ -31,7 +31,7 @@ public static class ApiKeyAuthenticationExtensions
             builder.Authentication.AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(Scheme, displayName: "API key", configureOptions: null);
             builder.AddCredentialScheme(new LayeredCredentialScheme(
                 Scheme,
-                context => ApiKeyAuthenticationHandler.HasCredential(
+                context => ApiKeyAuthenticationHandler.CountCredentials(
                     context,
                     context.RequestServices.GetRequiredService<IOptionsMonitor<ApiKeyAuthenticationOptions>>().Get(Scheme))));
 

@@ -194,9 +194,23 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         return null;
     }
 
-    internal static bool HasCredential(HttpContext context, ApiKeyAuthenticationOptions options) =>
-        context.Request.Headers.ContainsKey(options.HeaderName)
-        || (options.AcceptAuthorizationHeader && TryReadAuthorization(context.Request, out _));
+    /// <summary>How many API keys the request presents (header values, and <c>Authorization: ApiKey</c> values), well-formed or not.</summary>
+    internal static int CountCredentials(HttpContext context, ApiKeyAuthenticationOptions options)
+    {
+        var count = context.Request.Headers.TryGetValue(options.HeaderName, out var keys) ? Math.Max(keys.Count, 1) : 0;
+        if (options.AcceptAuthorizationHeader)
+        {
+            foreach (var value in context.Request.Headers.Authorization)
+            {
+                if (value is not null && value.StartsWith(ApiKeyAuthenticationDefaults.AuthorizationScheme + " ", StringComparison.OrdinalIgnoreCase))
+                {
+                    count++;
+                }
+            }
+        }
+
+        return count;
+    }
 
     private static bool TryReadAuthorization(HttpRequest request, out string value)
     {

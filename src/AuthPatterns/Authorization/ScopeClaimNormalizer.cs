@@ -13,48 +13,54 @@ public static class ScopeClaimNormalizer
     public const string ScpClaimType = "scp";
 
     /// <summary>
-    /// Rewrites the identity's <c>scope</c> and <c>scp</c> claims into one <c>scope</c> claim per distinct scope.
-    /// Calling it again changes nothing.
+    /// Rewrites the identity's <c>scope</c> and <c>scp</c> claims into one <c>scope</c> claim per distinct, valid scope.
+    /// Scope strings are split on the ASCII space only (RFC 6749 §3.3); a token that is not exactly a valid scope
+    /// (<see cref="IsValidScope"/>: a tab, a no-break space, a non-ASCII letter, a quote) grants nothing and is dropped,
+    /// never trimmed into validity. Calling it again changes nothing.
     /// </summary>
     /// <param name="identity">The identity to normalize in place.</param>
-    public static void Normalize(ClaimsIdentity identity)
+    public static void Normalize(ClaimsIdentity identity) => NormalizeCore(identity);
+
+    /// <summary>Normalizes the identity's scope claims and tells how many scope tokens were dropped as invalid.</summary>
+    internal static int NormalizeCore(ClaimsIdentity identity)
     {
         ArgumentNullException.ThrowIfNull(identity);
 
         List<Claim>? sources = null;
-        var needsRewrite = false;
         foreach (var claim in identity.Claims)
         {
             if (IsScopeSource(claim.Type))
             {
                 (sources ??= []).Add(claim);
-                needsRewrite |= !string.Equals(claim.Type, LayeredClaimTypes.Scope, StringComparison.Ordinal)
-                    || claim.Value.AsSpan().IndexOfAny(' ', '\t') >= 0
-                    || claim.Value.Length == 0;
             }
         }
 
         if (sources is null)
         {
-            return;
+            return 0;
         }
 
         var scopes = new List<string>(sources.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var invalid = 0;
         foreach (var claim in sources)
         {
             foreach (var scope in Split(claim.Value))
             {
-                if (seen.Add(scope))
+                if (!IsValidScope(scope))
+                {
+                    invalid++;
+                }
+                else if (seen.Add(scope))
                 {
                     scopes.Add(scope);
                 }
             }
         }
 
-        if (!needsRewrite && scopes.Count == sources.Count)
+        if (IsAlreadyNormal(sources, scopes))
         {
-            return;
+            return 0;
         }
 
         foreach (var claim in sources)
@@ -67,17 +73,24 @@ public static class ScopeClaimNormalizer
         {
             identity.AddClaim(new Claim(LayeredClaimTypes.Scope, scope, ClaimValueTypes.String, issuer));
         }
+
+        return invalid;
     }
 
-    /// <summary>Splits a space-separated scope string (RFC 6749 §3.3) into its scopes, dropping empty entries.</summary>
+    /// <summary>
+    /// Splits a scope string into its tokens on the ASCII space (RFC 6749 §3.3 <c>scope-token *( SP scope-token )</c>),
+    /// dropping empty entries. Nothing is trimmed: a token with a tab or a no-break space stays as it is, and
+    /// <see cref="IsValidScope"/> refuses it.
+    /// </summary>
     /// <param name="value">The scope string.</param>
-    /// <returns>The scopes, in order.</returns>
+    /// <returns>The tokens, in order.</returns>
     public static IEnumerable<string> Split(string? value) =>
-        string.IsNullOrWhiteSpace(value)
-            ? []
-            : value.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string.IsNullOrEmpty(value) ? [] : value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>Adds one <c>scope</c> claim per scope to an identity a handler is building.</summary>
+    /// <summary>
+    /// Adds one <c>scope</c> claim per scope to an identity a handler is building; a scope that is not exactly a valid
+    /// scope token (<see cref="IsValidScope"/>) is not added.
+    /// </summary>
     /// <param name="identity">The identity.</param>
     /// <param name="scopes">The granted scopes.</param>
     public static void AddScopes(ClaimsIdentity identity, IEnumerable<string> scopes)
@@ -86,7 +99,10 @@ public static class ScopeClaimNormalizer
         ArgumentNullException.ThrowIfNull(scopes);
         foreach (var scope in scopes)
         {
-            identity.AddClaim(new Claim(LayeredClaimTypes.Scope, scope));
+            if (IsValidScope(scope))
+            {
+                identity.AddClaim(new Claim(LayeredClaimTypes.Scope, scope));
+            }
         }
     }
 
@@ -105,6 +121,25 @@ public static class ScopeClaimNormalizer
         foreach (var c in scope)
         {
             if (c < 0x21 || c > 0x7E || c == '"' || c == '\\')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsAlreadyNormal(List<Claim> sources, List<string> scopes)
+    {
+        if (sources.Count != scopes.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (!string.Equals(sources[i].Type, LayeredClaimTypes.Scope, StringComparison.Ordinal)
+                || !string.Equals(sources[i].Value, scopes[i], StringComparison.Ordinal))
             {
                 return false;
             }

@@ -257,7 +257,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         var identity = new ClaimsIdentity(Scheme.Name, LayeredClaimTypes.Subject, LayeredClaimTypes.Group);
         foreach (var claim in validated.Principal.Claims)
         {
-            if (!string.Equals(claim.Type, LayeredClaimTypes.Scheme, StringComparison.Ordinal))
+            if (!LayeredClaimTypes.IsReserved(claim.Type))
             {
                 identity.AddClaim(new Claim(claim.Type, claim.Value, claim.ValueType, claim.Issuer, claim.OriginalIssuer));
             }

@@ -62,16 +62,22 @@ public static class JwtLayeredAuthBuilderExtensions
             });
 
         builder.Authentication.AddJwtBearer(scheme, displayName: "Bearer token", configureOptions: _ => { });
-        builder.AddCredentialScheme(new LayeredCredentialScheme(scheme, HasBearerToken) { InsufficientScopeChallenge = "Bearer" });
+        builder.AddCredentialScheme(new LayeredCredentialScheme(scheme, CountBearerTokens) { InsufficientScopeChallenge = "Bearer" });
         return builder;
     }
 
-    private static bool HasBearerToken(HttpContext context)
+    private static int CountBearerTokens(HttpContext context)
     {
-        var authorization = context.Request.Headers.Authorization;
-        return authorization.Count > 0
-            && authorization[0] is { } value
-            && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+        var count = 0;
+        foreach (var value in context.Request.Headers.Authorization)
+        {
+            if (value is not null && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private sealed class JwtSchemeMarker;

@@ -94,8 +94,18 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             return Failed;
         }
 
-        var identity = new ClaimsIdentity(result.ClaimsIdentity.Claims, _authenticationType, LayeredClaimTypes.Subject, "role");
-        ScopeClaimNormalizer.Normalize(identity);
+        // Claims the library sets itself (the scheme, an API key id) never come from a token's payload.
+        var identity = new ClaimsIdentity(
+            result.ClaimsIdentity.Claims.Where(static c => !LayeredClaimTypes.IsReserved(c.Type)),
+            _authenticationType,
+            LayeredClaimTypes.Subject,
+            "role");
+        var invalidScopes = ScopeClaimNormalizer.NormalizeCore(identity);
+        if (invalidScopes > 0)
+        {
+            // Logged once per token: a valid token is normalized once, then served from the cache.
+            _logger.InvalidScopeTokensDropped(header.KeyId, invalidScopes);
+        }
 
         var entry = new ValidatedToken(
             jwt,

@@ -37,4 +37,7 @@ internal static partial class JwtLoggingExtensions
 
     [LoggerMessage(3011, LogLevel.Debug, "Obtained a service token for {Client}, valid until {ExpiresAt:O}.", EventName = "ServiceTokenObtained")]
     public static partial void ServiceTokenObtained(this ILogger logger, string client, DateTimeOffset expiresAt);
+
+    [LoggerMessage(3012, LogLevel.Warning, "A bearer token signed under key id '{KeyId}' carries {Count} scope token(s) that are not valid scopes; they grant nothing.", EventName = "InvalidScopeTokensDropped")]
+    public static partial void InvalidScopeTokensDropped(this ILogger logger, string keyId, int count);
 }

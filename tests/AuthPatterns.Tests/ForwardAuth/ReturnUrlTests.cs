@@ -37,7 +37,12 @@ public sealed class ReturnUrlTests
     {
         Assert.True(ForwardAuthReturnUrl.TryBuildReturnUrl(Request(host, path, query), Options(), out var url, out _));
         Assert.Equal(expected, url);
-        Assert.True(ForwardAuthReturnUrl.IsAllowedHost(new Uri(url).Host, Options().AllowedHosts));
+
+        // The login redirect built from the same request goes to the portal and hands it exactly this URL in rd.
+        Assert.True(ForwardAuthReturnUrl.TryBuildLoginRedirect(Request(host, path, query), Options(), out var location, out _));
+        var redirect = new Uri(location);
+        Assert.Equal("auth.example.com", redirect.Host);
+        Assert.Equal(url, Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(redirect.Query)["rd"].ToString());
     }
 
     [Theory]

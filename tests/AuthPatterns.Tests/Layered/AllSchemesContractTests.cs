@@ -46,6 +46,7 @@ public sealed class AllSchemesContractTests : IAsyncLifetime
                 app.MapGet("/profile", (ClaimsPrincipal user) => $"{user.FindFirstValue(LayeredClaimTypes.Scheme)}:{user.FindFirstValue(LayeredClaimTypes.Subject)}")
                     .RequireScope("profile:read");
                 app.MapGet("/admin", () => "admin").RequireScope("admin:write");
+                app.MapGet("/anon", (ClaimsPrincipal user) => $"open:{user.Identity?.IsAuthenticated == true}");
                 app.MapGet("/only-key", () => "key").RequireScope("profile:read").AllowSchemes(LayeredAuthSchemes.ApiKey);
                 app.MapGet("/only-bearer", () => "bearer").RequireScope("profile:read").AllowSchemes(LayeredAuthSchemes.Bearer);
                 app.MapGet("/only-portal", () => "portal").RequireScope("profile:read").AllowSchemes(LayeredAuthSchemes.ForwardAuth);
@@ -235,5 +236,71 @@ public sealed class AllSchemesContractTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Equal([allowed], Challenges(response));
         }
+    }
+
+    public static TheoryData<string, string[]> AmbiguousRequests => new()
+    {
+        { "Bearer and ApiKey Authorization headers", ["Authorization", "Bearer {token}", "Authorization", "ApiKey {key}"] },
+        { "Bearer and Basic Authorization headers", ["Authorization", "Bearer {token}", "Authorization", "Basic YTpi"] },
+        { "two Bearer Authorization headers", ["Authorization", "Bearer {token}", "Authorization", "Bearer {token}"] },
+        { "two Authorization headers of unknown schemes", ["Authorization", "Basic YTpi", "Authorization", "Digest x"] },
+        { "a valid X-API-Key and a garbage Authorization: ApiKey", ["X-API-Key", "{key}", "Authorization", "ApiKey garbage"] },
+        { "a garbage X-API-Key and a valid Authorization: ApiKey", ["X-API-Key", "garbage", "Authorization", "ApiKey {key}"] },
+        { "two X-API-Key headers", ["X-API-Key", "{key}", "X-API-Key", "{key}"] },
+        { "a valid X-API-Key and a valid bearer token", ["X-API-Key", "{key}", "Authorization", "Bearer {token}"] },
+    };
+
+    private Task<HttpResponseMessage> SendHeaders(string path, string[] headers)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        for (var i = 0; i < headers.Length; i += 2)
+        {
+            request.Headers.TryAddWithoutValidation(headers[i], headers[i + 1].Replace("{token}", Token(), StringComparison.Ordinal).Replace("{key}", _apiKey, StringComparison.Ordinal));
+        }
+
+        return _client.SendAsync(request);
+    }
+
+    [Theory]
+    [MemberData(nameof(AmbiguousRequests))]
+    public async Task Finding7_two_credentials_of_one_scheme_or_two_Authorization_headers_are_refused_with_400(string name, string[] headers)
+    {
+        var response = await SendHeaders("/profile", headers);
+
+        Assert.True(HttpStatusCode.BadRequest == response.StatusCode, $"{name}: {response.StatusCode}");
+        Assert.Equal("invalid_request", await Error(response));
+        Assert.Empty(response.Headers.WwwAuthenticate);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(_apiKey, body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(AmbiguousRequests))]
+    public async Task Mutant_an_anonymous_endpoint_ignores_two_credentials_and_answers_200(string name, string[] headers)
+    {
+        var response = await SendHeaders("/anon", headers);
+
+        Assert.True(HttpStatusCode.OK == response.StatusCode, $"{name}: {response.StatusCode}");
+        Assert.Equal("open:False", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(SchemePairs))]
+    public async Task Mutant_an_anonymous_endpoint_ignores_two_kinds_of_credential_and_answers_200(string first, string second)
+    {
+        var response = await Send("/anon", first, second);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("open:False", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("X-API-Key", "{key}")]
+    [InlineData("Authorization", "ApiKey {key}")]
+    [InlineData("Authorization", "Bearer {token}")]
+    public async Task One_credential_in_one_header_is_still_forwarded(string header, string value)
+    {
+        var response = await SendHeaders("/profile", [header, value]);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }
