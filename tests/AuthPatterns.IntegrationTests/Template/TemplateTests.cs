@@ -72,6 +72,16 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
         Assert.Contains("curl", File.ReadAllText(Path.Combine(app.ProjectDirectory, "README.md")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Template_with_database_postgres_compiles_with_its_PostgreSQL_migration()
+    {
+        var directory = await app.GenerateAndBuildAsync("ShopApi", "--database", "postgres");
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(directory, "Migrations", "Postgres"), "*_InitialKeyStore.cs"));
+        Assert.False(Directory.Exists(Path.Combine(directory, "Migrations", "Sqlite")));
+        Assert.Contains("UseNpgsql", File.ReadAllText(Path.Combine(directory, "Program.cs")), StringComparison.Ordinal);
+        Assert.Contains("--provider postgres", File.ReadAllText(Path.Combine(directory, "README.md")), StringComparison.Ordinal);
+    }
+
     /// <summary>Packs, installs, generates, builds and starts the template's app once for the class.</summary>
     public sealed class GeneratedApp : IAsyncLifetime
     {
@@ -101,6 +111,8 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
 
         private string Home => Path.Combine(_root, "home");
 
+        private string Hive => Path.Combine(_root, "hive");
+
         public async Task InitializeAsync()
         {
             Directory.CreateDirectory(Feed);
@@ -114,11 +126,10 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
                 await RunAsync(repository, "dotnet", "pack", Path.Combine(repository, project), "-c", "Release", "-o", Feed, $"-p:Version={version}", "-p:IncludeSymbols=false", "--artifacts-path", Path.Combine(_root, "artifacts"), "--nologo");
             }
 
-            var hive = Path.Combine(_root, "hive");
-            await RunAsync(_root, "dotnet", "new", "install", Path.Combine(Feed, $"AuthPatterns.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
-            await RunAsync(_root, "dotnet", "new", "layeredapi", "-n", Name, "-o", ProjectDirectory, "--debug:custom-hive", hive);
+            await RunAsync(_root, "dotnet", "new", "install", Path.Combine(Feed, $"AuthPatterns.Templates.{version}.nupkg"), "--debug:custom-hive", Hive);
 
-            await File.WriteAllTextAsync(Path.Combine(ProjectDirectory, "nuget.config"), $"""
+            // One nuget.config above every generated project: the local feed, then the normal source.
+            await File.WriteAllTextAsync(Path.Combine(_root, "nuget.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
                   <packageSources>
@@ -128,7 +139,7 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
                   </packageSources>
                 </configuration>
                 """);
-            await RunAsync(ProjectDirectory, "dotnet", "build", "-c", "Release", "--nologo", "-p:TreatWarningsAsErrors=true");
+            await GenerateAndBuildAsync(Name);
             await RunAsync(_root, "dotnet", "tool", "install", "--tool-path", ToolPath, "AuthPatterns.Tool", "--add-source", Feed, "--version", version);
 
             // The app first: in Development it applies its migrations, so the tool then writes into the tables the app reads.
@@ -160,6 +171,16 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
             {
                 // A file still held open by an exiting process: the temporary directory is left for the OS to clean.
             }
+        }
+
+        /// <summary>Runs <c>dotnet new layeredapi</c> with the given options into a directory of the name, and builds it.</summary>
+        /// <returns>The project's directory.</returns>
+        public async Task<string> GenerateAndBuildAsync(string name, params string[] options)
+        {
+            var directory = name == Name ? ProjectDirectory : Path.Combine(_root, name);
+            await RunAsync(_root, "dotnet", ["new", "layeredapi", "-n", name, "-o", directory, "--debug:custom-hive", Hive, .. options]);
+            await RunAsync(directory, "dotnet", "build", "-c", "Release", "--nologo", "-p:TreatWarningsAsErrors=true");
+            return directory;
         }
 
         /// <summary>Runs the installed tool in the app's directory (where the app's SQLite file is), returning its output.</summary>
