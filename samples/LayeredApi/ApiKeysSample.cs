@@ -1,8 +1,6 @@
 using AuthPatterns;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.EntityFrameworkCore;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 
 namespace LayeredApi;
@@ -11,7 +9,7 @@ namespace LayeredApi;
 /// The sample's API-key setup: keys in a database chosen by <c>LayeredAuth:ApiKeys:Provider</c> (<c>sqlite</c>, the
 /// default, or <c>postgres</c>) and <c>LayeredAuth:ApiKeys:ConnectionString</c> (the same values the
 /// <c>authpatterns keys</c> tool takes). The schema is created when missing; in Development a demo key is created on
-/// first start and printed once.
+/// first start and printed once (see <see cref="SampleGuide"/>).
 /// </summary>
 public static class ApiKeysSample
 {
@@ -26,11 +24,41 @@ public static class ApiKeysSample
     {
         var section = configuration.GetSection("LayeredAuth:ApiKeys");
         var provider = section["Provider"] ?? "sqlite";
-        var connectionString = section["ConnectionString"] is { Length: > 0 } configured ? configured : DefaultConnectionString;
+        var connectionString = ConnectionString(section, provider);
 
         layered.Services.AddDbContext<ApiKeyDbContext>(options => UseProvider(options, provider, connectionString));
+        layered.Services.AddSingleton(new KeyStoreArguments(ToolArguments(provider, connectionString)));
         layered.Services.AddHostedService<ApiKeysSampleInitializer>();
         return layered.AddApiKeys(keys => keys.UseEntityFrameworkCore<ApiKeyDbContext>());
+    }
+
+    // Missing: the embedded SQLite default. Set but empty, or missing on PostgreSQL (which has no default): a startup error
+    // naming the setting, rather than a store every key request then fails against.
+    private static string ConnectionString(IConfigurationSection section, string provider)
+    {
+        var configured = section["ConnectionString"];
+        if (configured is null && provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            return DefaultConnectionString;
+        }
+
+        return string.IsNullOrWhiteSpace(configured)
+            ? throw new InvalidOperationException($"LayeredAuth:ApiKeys:ConnectionString is {(configured is null ? "missing" : "empty")}: the '{provider}' key store needs one (the environment variable LayeredAuth__ApiKeys__ConnectionString).")
+            : configured;
+    }
+
+    // What the tool needs to reach the same store. A SQLite file is named by its full path (the tool runs elsewhere); a
+    // server's connection string may hold a password, so it is referred to by its environment variable, never printed.
+    private static string ToolArguments(string provider, string connectionString)
+    {
+        if (!provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"--provider {provider} --connection \"$LayeredAuth__ApiKeys__ConnectionString\"";
+        }
+
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString) { };
+        file.DataSource = Path.GetFullPath(file.DataSource);
+        return $"--connection \"{file.ConnectionString}\"";
     }
 
     /// <summary>Points a context at SQLite or PostgreSQL.</summary>
@@ -47,17 +75,24 @@ public static class ApiKeysSample
         };
 
     /// <summary>Creates the schema before the app serves, and a demo key on the first start in Development.</summary>
-    private sealed class ApiKeysSampleInitializer(IServiceProvider services, IHostEnvironment environment) : IHostedLifecycleService
+    private sealed record KeyStoreArguments(string Value);
+
+    private sealed class ApiKeysSampleInitializer(IServiceProvider services, IHostEnvironment environment, SampleGuide guide, KeyStoreArguments arguments) : IHostedLifecycleService
     {
-        private string? _demoKey;
 
         public async Task StartingAsync(CancellationToken cancellationToken)
         {
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ApiKeyDbContext>();
             await db.Database.EnsureCreatedAsync(cancellationToken);
+            guide.KeyStoreArguments = arguments.Value;
+            if (!environment.IsDevelopment())
+            {
+                return;
+            }
 
-            if (environment.IsDevelopment() && !await db.Set<ApiKeyRecord>().AnyAsync(cancellationToken))
+            guide.DemoKeyExists = await db.Set<ApiKeyRecord>().AnyAsync(r => r.OwnerId == "demo-partner", cancellationToken);
+            if (!guide.DemoKeyExists)
             {
                 var created = await services.GetRequiredService<ApiKeyManager>().CreateAsync(
                     new ApiKeyCreateRequest
@@ -69,27 +104,11 @@ public static class ApiKeysSample
                         IsTest = true,
                     },
                     cancellationToken);
-                _demoKey = created.Key;
+                guide.NewDemoKey = created.Key;
             }
         }
 
-        public Task StartedAsync(CancellationToken cancellationToken)
-        {
-            if (_demoKey is not null)
-            {
-                var address = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://localhost:5080";
-
-                // Printed once, to the console only (never to a log sink); it is not stored and cannot be shown again.
-                Console.WriteLine();
-                Console.WriteLine("Demo API key (shown once, not stored; scopes events:write profile:read invoices:read, tenant acme):");
-                Console.WriteLine($"  {_demoKey}");
-                Console.WriteLine($"  curl -i -X POST {address.TrimEnd('/')}/webhooks/events -H \"X-API-Key: {_demoKey}\"");
-                Console.WriteLine();
-                _demoKey = null;
-            }
-
-            return Task.CompletedTask;
-        }
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

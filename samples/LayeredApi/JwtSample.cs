@@ -1,15 +1,13 @@
 using AuthPatterns;
 using AuthPatterns.Jwt.Issuing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace LayeredApi;
 
 /// <summary>
 /// The sample's JWT setup. With <c>LayeredAuth:Jwt:JwksUri</c> (or <c>:Authority</c>/<c>:MetadataAddress</c>),
 /// <c>:Issuer</c> and <c>:Audience</c> set, it validates tokens from that issuer. With none set, in Development, it
-/// runs its own development issuer (the key ring <c>authpatterns token mint</c> uses too), serves its JWKS and prints a
-/// ready token and a curl line at startup. Elsewhere, without configuration, the JWT scheme is off.
+/// runs its own development issuer (the key ring <c>authpatterns token mint</c> uses too) and serves its JWKS; the
+/// startup guide prints a ready token and a curl line. Elsewhere, without configuration, the JWT scheme is off.
 /// </summary>
 public static class JwtSample
 {
@@ -48,38 +46,16 @@ public static class JwtSample
         });
     }
 
-    /// <summary>In development-issuer mode: maps the JWKS and prints a ready token and curl line once the server listens.</summary>
+    /// <summary>In development-issuer mode: maps the JWKS (the guide printed at startup shows a ready token).</summary>
     /// <param name="app">The application.</param>
     /// <returns>The application.</returns>
     public static WebApplication UseJwtSample(this WebApplication app)
     {
-        var issuer = app.Services.GetService<IServiceTokenIssuer>();
-        if (issuer is null)
+        if (app.Services.GetService<IServiceTokenIssuer>() is not null)
         {
-            return app;
+            app.MapJwks();
         }
 
-        app.MapJwks();
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            var audience = app.Configuration["LayeredAuth:Jwt:Audience"] ?? DefaultAudience;
-            var token = issuer.IssueAsync(new ServiceTokenRequest
-            {
-                Audience = audience,
-                Subject = "dev-caller",
-                Scopes = ["reports:read", "profile:read"],
-            }).AsTask().GetAwaiter().GetResult();
-            var address = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-                ?? "http://localhost:5000";
-            Console.WriteLine($"""
-
-                Development JWT issuer ({DevelopmentSigningKeys.Issuer}), audience '{audience}', JWKS at {address}/.well-known/jwks.json
-                A token for reports:read profile:read, valid until {token.ExpiresAt:u}:
-                  {token.AccessToken}
-                  curl -H "Authorization: Bearer {token.AccessToken}" {address}/internal/reports
-
-                """);
-        });
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using AuthPatterns;
+using Microsoft.AspNetCore.Authentication;
 
 namespace LayeredApi;
 
@@ -12,9 +13,16 @@ public static class SampleHost
     /// <summary>Builds the sample app, configured from appsettings.json, the environment and the command line.</summary>
     /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--environment</c>, <c>--LayeredAuth:...</c>).</param>
     /// <returns>The app, endpoints mapped, not started.</returns>
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args) => Build(args, Console.Out);
+
+    /// <summary>Builds the sample app, writing its startup guide to <paramref name="console"/>.</summary>
+    /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--environment</c>, <c>--LayeredAuth:...</c>).</param>
+    /// <param name="console">Where the guide printed on every start goes.</param>
+    /// <returns>The app, endpoints mapped, not started.</returns>
+    public static WebApplication Build(string[] args, TextWriter console)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddSingleton(new SampleGuide(console));
 
         // One call, three schemes; each scheme reads its own sub-section of "LayeredAuth" (see README.md).
         var layered = builder.Services.AddLayeredAuth(builder.Configuration.GetSection("LayeredAuth"));
@@ -38,6 +46,7 @@ public static class SampleHost
         MapEndpoints(app);
         app.MapForwardAuthSample();
         app.MapBrowserLoginSample();
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SampleGuide>().WriteAsync(app).GetAwaiter().GetResult());
         return app;
     }
 
@@ -56,13 +65,21 @@ public static class SampleHost
             .RequireScope("events:write")
             .AllowSchemes(LayeredAuthSchemes.ApiKey);
 
+        // Bearer tokens are on in Development (the development issuer) or when LayeredAuth:Jwt is configured; elsewhere
+        // without configuration this endpoint answers 401 to everyone, and startup says so (event 1004).
         app.MapGet("/internal/reports", (ClaimsPrincipal user) => Results.Ok(new { reports = new[] { "daily", "weekly" }, caller = user.FindFirstValue(LayeredClaimTypes.Subject) }))
             .RequireScope("reports:read")
             .AllowSchemes(LayeredAuthSchemes.Bearer);
 
-        app.MapGet("/app/dashboard", (ClaimsPrincipal user) => Results.Ok(new { welcome = user.FindFirstValue(LayeredClaimTypes.Name) ?? user.FindFirstValue(LayeredClaimTypes.Subject) }))
-            .RequireAuthorization()
-            .AllowSchemes(LayeredAuthSchemes.ForwardAuth);
+        // Forward-auth is off on the embedded defaults: the portal-only endpoint is mapped only when the scheme is on, since
+        // an endpoint allowing only a scheme that is not registered can never succeed (startup warning 1004).
+        var schemes = app.Services.GetRequiredService<IAuthenticationSchemeProvider>();
+        if (schemes.GetSchemeAsync(LayeredAuthSchemes.ForwardAuth).GetAwaiter().GetResult() is not null)
+        {
+            app.MapGet("/app/dashboard", (ClaimsPrincipal user) => Results.Ok(new { welcome = user.FindFirstValue(LayeredClaimTypes.Name) ?? user.FindFirstValue(LayeredClaimTypes.Subject) }))
+                .RequireAuthorization()
+                .AllowSchemes(LayeredAuthSchemes.ForwardAuth);
+        }
 
         app.MapGet("/tenants/{tenantId}/invoices", (string tenantId) => Results.Ok(new { tenant = tenantId, invoices = Array.Empty<object>() }))
             .RequireScope("invoices:read")

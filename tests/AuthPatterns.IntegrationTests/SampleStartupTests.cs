@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Sockets;
+using LayeredApi;
+using Microsoft.Extensions.Logging;
+
+namespace AuthPatterns.IntegrationTests;
+
+/// <summary>
+/// The sample as <c>dotnet run</c> starts it (Development, embedded defaults: a SQLite file, the development issuer,
+/// forward-auth off): no warnings, and on every start a guide to each endpoint and scheme; on later starts, that the demo
+/// key exists and the command that makes another.
+/// </summary>
+public sealed class SampleStartupTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("authpatterns-sample-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Sample_starts_on_its_embedded_defaults_without_warnings_and_prints_how_to_call_each_scheme()
+    {
+        var (output, warnings) = await StartAndStopAsync();
+
+        Assert.Empty(warnings);
+        Assert.Contains("Demo key (made on this first start", output, StringComparison.Ordinal);
+        Assert.Contains("-H \"X-API-Key: ak_test_", output, StringComparison.Ordinal);
+        Assert.Contains("-H \"Authorization: Bearer ey", output, StringComparison.Ordinal);
+        Assert.Contains("Portal cookies: off. Set LayeredAuth:ForwardAuth:VerifyUrl", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sample_on_a_later_start_says_the_demo_key_exists_and_how_to_make_another()
+    {
+        var (first, _) = await StartAndStopAsync();
+        var (second, warnings) = await StartAndStopAsync();
+
+        Assert.Empty(warnings);
+        var demoKey = first.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("ak_test_", StringComparison.Ordinal));
+        Assert.DoesNotContain(demoKey, second, StringComparison.Ordinal);
+        Assert.Contains("A demo key exists", second, StringComparison.Ordinal);
+        Assert.Contains($"dotnet run --project src/AuthPatterns.Tool -- keys create --connection \"Data Source={Path.Combine(_directory, "keys.db")}\"", second, StringComparison.Ordinal);
+        Assert.Contains("-H \"Authorization: Bearer ey", second, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sqlite", "")]
+    [InlineData("sqlite", " ")]
+    [InlineData("postgres", null)]
+    public void Sample_with_a_missing_or_empty_key_store_connection_fails_at_startup_naming_the_setting(string provider, string? connection)
+    {
+        string[] args = connection is null
+            ? ["--environment", "Development", "--LayeredAuth:ApiKeys:Provider", provider]
+            : ["--environment", "Development", "--LayeredAuth:ApiKeys:Provider", provider, "--LayeredAuth:ApiKeys:ConnectionString", connection];
+        var error = Assert.Throws<InvalidOperationException>(() => SampleHost.Build(args, TextWriter.Null));
+        Assert.StartsWith("LayeredAuth:ApiKeys:ConnectionString is", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<(string Output, IReadOnlyList<string> Warnings)> StartAndStopAsync()
+    {
+        var console = new StringWriter();
+        var port = FreePort();
+        await using var app = SampleHost.Build(
+            [
+                "--urls", $"http://127.0.0.1:{port}",
+                "--environment", "Development",
+                "--LayeredAuth:ApiKeys:ConnectionString", $"Data Source={Path.Combine(_directory, "keys.db")}",
+                "--LayeredAuth:Jwt:DevelopmentKeyDirectory", Path.Combine(_directory, "signing-keys"),
+            ],
+            console);
+        var warnings = new WarningCollector();
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(warnings);
+        await app.StartAsync();
+        await app.StopAsync();
+        return (console.ToString(), warnings.Messages);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class WarningCollector : ILoggerProvider
+    {
+        private readonly List<string> _messages = [];
+
+        public IReadOnlyList<string> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _messages];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(WarningCollector owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    lock (owner._messages)
+                    {
+                        owner._messages.Add($"{category} {eventId.Id}: {formatter(state, exception)}");
+                    }
+                }
+            }
+        }
+    }
+}
