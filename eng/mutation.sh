@@ -3,7 +3,7 @@
 # Settings, including the kill-rate threshold that fails the run (thresholds.break), are in stryker-config.json.
 #
 #   eng/mutation.sh                                            # the whole package (hours on a small machine)
-#   eng/mutation.sh --mutate "**/Jwt/JwtValidationOptions.cs"  # only the files named (repeat --mutate)
+#   eng/mutation.sh --mutate "**/Jwt/JwtAuthenticationOptions.cs"  # only the files named (repeat --mutate)
 #   ... --test-case-filter "FullyQualifiedName~AuthPatterns.Tests.Jwt"  # and only these tests (dotnet test --filter syntax)
 #
 # Any other Stryker option can be added; the report is written under StrykerOutput/ in the test project.

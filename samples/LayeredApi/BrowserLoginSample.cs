@@ -43,7 +43,7 @@ public static partial class BrowserLoginSample
 
         layered.AddForwardAuth(fa =>
         {
-            fa.TokenCookieName ??= ForwardAuthDefaults.AccessTokenCookieName;
+            fa.TokenCookieName ??= ForwardAuthAuthenticationDefaults.AccessTokenCookieName;
             // Browsers that are not signed in go to /login (unless a portal is configured), which comes back to the page.
             fa.PortalUrl ??= new Uri(settings.AppUrl, "/login");
             if (fa.AllowedHosts.Count == 0)
@@ -80,7 +80,7 @@ public static partial class BrowserLoginSample
                 }
 
                 var http = context.HttpContext;
-                http.Response.AppendAccessTokenCookie(accessToken, new JsonWebToken(accessToken).ValidTo, ForwardAuthDefaults.AccessTokenCookieName);
+                http.Response.AppendAccessTokenCookie(accessToken, new JsonWebToken(accessToken).ValidTo, ForwardAuthAuthenticationDefaults.AccessTokenCookieName);
                 if (response.RefreshToken is { Length: > 0 } refreshToken)
                 {
                     var protector = http.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector(ProtectorPurpose);
@@ -149,7 +149,7 @@ public static partial class BrowserLoginSample
             }
         }
 
-        context.Response.DeleteAccessTokenCookie(ForwardAuthDefaults.AccessTokenCookieName);
+        context.Response.DeleteAccessTokenCookie(ForwardAuthAuthenticationDefaults.AccessTokenCookieName);
         context.Response.Cookies.Delete(RefreshTokenCookieName, RefreshCookieOptions(maxAge: null));
         return Results.Content(
             """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head><body><p id="signed-out">Signed out.</p><p><a href="/login">Sign in again</a></p></body></html>""",

@@ -1,5 +1,5 @@
 using AuthPatterns;
-using AuthPatterns.Jwt.Issuing;
+using AuthPatterns.Issuing;
 
 namespace LayeredApi;
 

@@ -1,5 +1,5 @@
 using AuthPatterns;
-using AuthPatterns.Jwt.Issuing;
+using AuthPatterns.Issuing;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

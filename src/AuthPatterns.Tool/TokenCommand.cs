@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AuthPatterns.Jwt.Issuing;
+using AuthPatterns.Issuing;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

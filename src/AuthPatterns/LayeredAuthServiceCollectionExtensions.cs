@@ -1,5 +1,6 @@
 using AuthPatterns;
 using AuthPatterns.Authorization;
+using AuthPatterns.Selection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;

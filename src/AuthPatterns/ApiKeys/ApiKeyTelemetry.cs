@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using AuthPatterns.Diagnostics;
+using AuthPatterns.Infrastructure;
 
 namespace AuthPatterns.ApiKeys;
 
@@ -8,15 +8,15 @@ internal static class ApiKeyTelemetry
 {
     /// <summary>Verified-key cache look-ups, tagged <c>result</c> (<c>hit</c> or <c>miss</c>).</summary>
     public static readonly Counter<long> CacheLookups = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.apikeys.cache.lookups", unit: "{lookup}", description: "Verified API-key cache look-ups.");
+        "authpatterns.api_keys.cache_lookups", unit: "{lookup}", description: "Verified API-key cache look-ups.");
 
     /// <summary>Argon2id verifications, tagged <c>result</c>.</summary>
     public static readonly Histogram<double> HashDuration = LayeredAuthTelemetry.Meter.CreateHistogram<double>(
-        "authpatterns.apikeys.hash.duration", unit: "ms", description: "Time spent in Argon2id verifications.");
+        "authpatterns.api_keys.hash_duration", unit: "ms", description: "Time spent in Argon2id verifications.");
 
     /// <summary>Usage events dropped, tagged <c>reason</c> (<c>refused</c> by the store, or <c>overflow</c> of the queue).</summary>
     public static readonly Counter<long> UsageEventsDropped = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.apikeys.usage.dropped", unit: "{event}", description: "API-key usage events dropped.");
+        "authpatterns.api_keys.usage_dropped", unit: "{event}", description: "API-key usage events dropped.");
 
     public static void CacheHit() => CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
 

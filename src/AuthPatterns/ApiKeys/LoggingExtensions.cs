@@ -1,4 +1,4 @@
-using AuthPatterns.Diagnostics;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace AuthPatterns.ApiKeys;

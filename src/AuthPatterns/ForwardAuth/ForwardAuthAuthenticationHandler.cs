@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using AuthPatterns.Authorization;
-using AuthPatterns.Diagnostics;
+using AuthPatterns.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -24,7 +24,7 @@ namespace AuthPatterns.ForwardAuth;
 /// "who are you?" in full (403 for a missing CSRF defence or a portal denial, 503 with
 /// <c>Retry-After</c> when the portal cannot be asked); otherwise it speaks 401, or redirects browsers to the portal.
 /// </remarks>
-internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<ForwardAuthOptions>, IAuthenticationRequestHandler
+internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<ForwardAuthAuthenticationOptions>, IAuthenticationRequestHandler
 {
     private const int MaxTokenLength = 16 * 1024;
 
@@ -38,7 +38,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     private ForwardAuthFailure? _failure;
 
     public ForwardAuthAuthenticationHandler(
-        IOptionsMonitor<ForwardAuthOptions> options,
+        IOptionsMonitor<ForwardAuthAuthenticationOptions> options,
         ILoggerFactory logger,
         UrlEncoder encoder,
         ForwardAuthSessionVerifier verifier)
@@ -47,9 +47,9 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         _verifier = verifier;
     }
 
-    private new ForwardAuthEvents Events
+    private new ForwardAuthAuthenticationEvents Events
     {
-        get => (ForwardAuthEvents)base.Events!;
+        get => (ForwardAuthAuthenticationEvents)base.Events!;
         set => base.Events = value;
     }
 
@@ -100,7 +100,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         }
     }
 
-    protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new ForwardAuthEvents());
+    protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new ForwardAuthAuthenticationEvents());
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -134,7 +134,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             if (ForwardAuthReturnUrl.TryBuildLoginRedirect(Request, Options, out var location, out var refusedHost))
             {
                 Logger.RedirectToPortal();
-                await Events.RedirectToPortal(new RedirectContext<ForwardAuthOptions>(Context, Scheme, Options, properties, location));
+                await Events.RedirectToPortal(new RedirectContext<ForwardAuthAuthenticationOptions>(Context, Scheme, Options, properties, location));
                 return;
             }
 

@@ -14,7 +14,7 @@ internal static class ForwardAuthCredential
     // Far above any secret worth configuring; longer values are refused without hashing them.
     private const int MaxProofLength = 1024;
 
-    public static bool IsPresent(HttpContext context, ForwardAuthOptions options)
+    public static bool IsPresent(HttpContext context, ForwardAuthAuthenticationOptions options)
     {
         var cookies = context.Request.Cookies;
         if (options.TokenCookieName is { } tokenCookie && cookies.ContainsKey(tokenCookie))
@@ -37,7 +37,7 @@ internal static class ForwardAuthCredential
     /// Whether the request carries exactly one proof header whose value is the configured secret. Compared as SHA-256
     /// hashes in constant time, so neither the secret's content nor its length shows in the timing.
     /// </summary>
-    public static bool HasValidProof(HttpRequest request, ForwardAuthOptions options)
+    public static bool HasValidProof(HttpRequest request, ForwardAuthAuthenticationOptions options)
     {
         var expected = options.TrustedHeadersSecretHash;
         if (expected is null || !request.Headers.TryGetValue(options.ProofHeaderName, out var values) || values.Count != 1)
@@ -62,7 +62,7 @@ internal static class ForwardAuthCredential
     /// <summary>Whether <see cref="MarkVouched"/> ran for this request.</summary>
     public static bool IsVouched(HttpContext context) => context.Features.Get<VouchedFeature>() is not null;
 
-    public static bool IsTrustedProxy(IPAddress? address, ForwardAuthOptions options)
+    public static bool IsTrustedProxy(IPAddress? address, ForwardAuthAuthenticationOptions options)
     {
         if (address is null)
         {

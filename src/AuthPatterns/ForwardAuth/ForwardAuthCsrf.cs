@@ -5,14 +5,14 @@ namespace AuthPatterns.ForwardAuth;
 /// <summary>
 /// The CSRF defence of cookie-authenticated unsafe requests: the custom header (which a cross-site page cannot send
 /// without a CORS preflight the service refuses), <c>Sec-Fetch-Site: same-origin</c>, or an <c>Origin</c> equal to the
-/// request's own or to one of <see cref="ForwardAuthOptions.AllowedOrigins"/>.
+/// request's own or to one of <see cref="ForwardAuthAuthenticationOptions.AllowedOrigins"/>.
 /// </summary>
 internal static class ForwardAuthCsrf
 {
     public static bool IsUnsafe(string method) =>
         !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method));
 
-    public static bool IsSatisfied(HttpRequest request, ForwardAuthOptions options)
+    public static bool IsSatisfied(HttpRequest request, ForwardAuthAuthenticationOptions options)
     {
         if (!IsUnsafe(request.Method))
         {

@@ -13,7 +13,7 @@ public static class ForwardAuthEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps <c>GET <paramref name="pattern"/></c> to sign the user out: it forgets this service's cached answer for the
     /// session, deletes the token cookie (if one is configured) and redirects to the portal's
-    /// <see cref="ForwardAuthOptions.LogoutUrl"/>, where the session itself ends. Without a logout URL it answers 204.
+    /// <see cref="ForwardAuthAuthenticationOptions.LogoutUrl"/>, where the session itself ends. Without a logout URL it answers 204.
     /// </summary>
     /// <param name="endpoints">The route builder.</param>
     /// <param name="pattern">The route, for example <c>/signout</c>.</param>
@@ -31,7 +31,7 @@ public static class ForwardAuthEndpointRouteBuilderExtensions
     private static Task SignOutAsync(HttpContext context)
     {
         const string scheme = LayeredAuthSchemes.ForwardAuth;
-        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<ForwardAuthOptions>>().Get(scheme);
+        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<ForwardAuthAuthenticationOptions>>().Get(scheme);
         if (ForwardAuthCredential.ReadPortalCookies(context.Request, options.CookieName!) is { } cookies)
         {
             context.RequestServices.GetRequiredService<ForwardAuthSessionVerifier>().Forget(scheme, cookies);

@@ -21,7 +21,7 @@ public static class ForwardAuthHttpResponseExtensions
         this HttpResponse response,
         string accessToken,
         DateTimeOffset expiresAt,
-        string cookieName = ForwardAuthDefaults.AccessTokenCookieName)
+        string cookieName = ForwardAuthAuthenticationDefaults.AccessTokenCookieName)
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentException.ThrowIfNullOrEmpty(accessToken);
@@ -44,7 +44,7 @@ public static class ForwardAuthHttpResponseExtensions
     /// <summary>Deletes the access-token cookie (same attributes, so the browser matches it).</summary>
     /// <param name="response">The response.</param>
     /// <param name="cookieName">The cookie name; must start with <c>__Host-</c>.</param>
-    public static void DeleteAccessTokenCookie(this HttpResponse response, string cookieName = ForwardAuthDefaults.AccessTokenCookieName)
+    public static void DeleteAccessTokenCookie(this HttpResponse response, string cookieName = ForwardAuthAuthenticationDefaults.AccessTokenCookieName)
     {
         ArgumentNullException.ThrowIfNull(response);
         RequireHostPrefix(cookieName);

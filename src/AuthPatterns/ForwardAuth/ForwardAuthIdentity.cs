@@ -8,7 +8,7 @@ internal sealed record ForwardAuthIdentity(string User, string? Name, string? Em
 {
     private const int MaxValueLength = 1024;
 
-    public static ForwardAuthIdentity? From(Func<string, string?> header, ForwardAuthOptions options)
+    public static ForwardAuthIdentity? From(Func<string, string?> header, ForwardAuthAuthenticationOptions options)
     {
         var user = header(options.UserHeader!)?.Trim();
         // A comma means the header came twice (or a list was sent): no single user to vouch for.
@@ -33,7 +33,7 @@ internal sealed record ForwardAuthIdentity(string User, string? Name, string? Em
         return new ForwardAuthIdentity(user, Clean(header(options.NameHeader!)), Clean(header(options.EmailHeader!)), groups);
     }
 
-    public ClaimsPrincipal ToPrincipal(string scheme, ForwardAuthOptions options)
+    public ClaimsPrincipal ToPrincipal(string scheme, ForwardAuthAuthenticationOptions options)
     {
         var identity = new ClaimsIdentity(scheme, LayeredClaimTypes.Subject, LayeredClaimTypes.Group);
         identity.AddClaim(new Claim(LayeredClaimTypes.Subject, User));

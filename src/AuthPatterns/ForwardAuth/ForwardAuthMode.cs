@@ -11,7 +11,7 @@ public enum ForwardAuthMode
 
     /// <summary>
     /// Read the identity headers the proxy added (<c>Remote-User</c>, <c>X-Auth-Request-User</c>...), only from
-    /// connections whose remote address is inside <see cref="ForwardAuthOptions.TrustedProxies"/>.
+    /// connections whose remote address is inside <see cref="ForwardAuthAuthenticationOptions.TrustedProxies"/>.
     /// </summary>
     TrustedHeaders = 1,
 }

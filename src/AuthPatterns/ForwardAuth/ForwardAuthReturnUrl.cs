@@ -6,11 +6,11 @@ namespace AuthPatterns.ForwardAuth;
 /// <summary>
 /// Builds the portal redirect with <c>rd=&lt;original URL&gt;</c>. The return URL is built from the request itself
 /// (scheme, host, path, query; never <c>X-Forwarded-Host</c> or a query parameter) and accepted only when its host is in
-/// <see cref="ForwardAuthOptions.AllowedHosts"/>, so the portal can never be turned into an open redirect.
+/// <see cref="ForwardAuthAuthenticationOptions.AllowedHosts"/>, so the portal can never be turned into an open redirect.
 /// </summary>
 internal static class ForwardAuthReturnUrl
 {
-    public static bool TryBuildLoginRedirect(HttpRequest request, ForwardAuthOptions options, out string location, out string? refusedHost)
+    public static bool TryBuildLoginRedirect(HttpRequest request, ForwardAuthAuthenticationOptions options, out string location, out string? refusedHost)
     {
         location = string.Empty;
         refusedHost = null;
@@ -30,7 +30,7 @@ internal static class ForwardAuthReturnUrl
         return true;
     }
 
-    public static bool TryBuildReturnUrl(HttpRequest request, ForwardAuthOptions options, out string returnUrl, out string? refusedHost)
+    public static bool TryBuildReturnUrl(HttpRequest request, ForwardAuthAuthenticationOptions options, out string returnUrl, out string? refusedHost)
     {
         returnUrl = string.Empty;
         refusedHost = null;

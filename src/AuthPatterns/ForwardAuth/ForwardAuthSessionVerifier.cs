@@ -31,7 +31,7 @@ internal sealed class ForwardAuthSessionVerifier
 
     public async Task<(ForwardAuthVerifyResult Result, bool FromCache)> VerifyAsync(
         string scheme,
-        ForwardAuthOptions options,
+        ForwardAuthAuthenticationOptions options,
         string cookieHeader,
         ForwardedRequest original,
         CancellationToken requestAborted)
@@ -107,14 +107,14 @@ internal sealed class ForwardAuthSessionVerifier
         return Convert.ToBase64String(mac);
     }
 
-    private SchemeState State(string scheme, ForwardAuthOptions options) =>
+    private SchemeState State(string scheme, ForwardAuthAuthenticationOptions options) =>
         _schemes.GetOrAdd(scheme, static (_, limit) => new SchemeState(limit), options.MaxConcurrentVerifications);
 
     private async Task<ForwardAuthVerifyResult> CallPortalAsync(
         SchemeState state,
         string key,
         Lazy<Task<ForwardAuthVerifyResult>> self,
-        ForwardAuthOptions options,
+        ForwardAuthAuthenticationOptions options,
         string cookieHeader,
         ForwardedRequest original)
     {

@@ -43,7 +43,7 @@ internal sealed class ForwardAuthVerifyClient
     }
 
     public async Task<ForwardAuthVerifyResult> VerifyAsync(
-        ForwardAuthOptions options,
+        ForwardAuthAuthenticationOptions options,
         string cookieHeader,
         ForwardedRequest original,
         CancellationToken cancellationToken)
@@ -59,7 +59,7 @@ internal sealed class ForwardAuthVerifyClient
             request.Headers.TryAddWithoutValidation("X-Forwarded-For", original.For);
         }
 
-        var client = _httpClientFactory.CreateClient(ForwardAuthDefaults.HttpClientName);
+        var client = _httpClientFactory.CreateClient(ForwardAuthAuthenticationDefaults.HttpClientName);
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -14,7 +14,7 @@ namespace AuthPatterns.ForwardAuth;
 /// proxy), since any client could then claim a trusted proxy's address; in other modes it warns once at startup when an
 /// address check is in use.
 /// </summary>
-internal sealed class ForwardedHeadersPostureValidation : IValidateOptions<ForwardAuthOptions>
+internal sealed class ForwardedHeadersPostureValidation : IValidateOptions<ForwardAuthAuthenticationOptions>
 {
     internal const string SwitchVariable = "ASPNETCORE_FORWARDEDHEADERS_ENABLED";
     internal const string SwitchKey = "FORWARDEDHEADERS_ENABLED";
@@ -32,7 +32,7 @@ internal sealed class ForwardedHeadersPostureValidation : IValidateOptions<Forwa
         _logger = loggerFactory.CreateLogger("AuthPatterns.ForwardAuth.ForwardedHeaders");
     }
 
-    public ValidateOptionsResult Validate(string? name, ForwardAuthOptions options)
+    public ValidateOptionsResult Validate(string? name, ForwardAuthAuthenticationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
 

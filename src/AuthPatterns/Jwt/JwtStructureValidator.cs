@@ -45,7 +45,7 @@ internal sealed class JwtStructureValidator
     private readonly string? _requiredType;
     private readonly string? _requiredMediaType;
 
-    public JwtStructureValidator(JwtValidationOptions options)
+    public JwtStructureValidator(JwtAuthenticationOptions options)
     {
         _maxTokenSize = options.MaxTokenSize;
         _maxDepth = options.MaxJsonDepth;

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using AuthPatterns.Diagnostics;
+using AuthPatterns.Infrastructure;
 
 namespace AuthPatterns.Jwt;
 

@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using AuthPatterns.Authorization;
-using AuthPatterns.Diagnostics;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -25,7 +25,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     private readonly string _authenticationType;
 
     public LayeredJwtTokenHandler(
-        JwtValidationOptions options,
+        JwtAuthenticationOptions options,
         string authenticationType,
         IJwtKeySource keys,
         JwtValidatedTokenCache? cache,

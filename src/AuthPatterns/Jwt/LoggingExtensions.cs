@@ -26,18 +26,6 @@ internal static partial class JwtLoggingExtensions
     [LoggerMessage(3006, LogLevel.Information, "Refused a bearer token whose jti is revoked.", EventName = "TokenRevoked")]
     public static partial void TokenRevoked(this ILogger logger);
 
-    [LoggerMessage(3007, LogLevel.Information, "Signing key {KeyId} created; it signs from {ActivatesAt:O}.", EventName = "SigningKeyCreated")]
-    public static partial void SigningKeyCreated(this ILogger logger, string keyId, DateTimeOffset activatesAt);
-
-    [LoggerMessage(3008, LogLevel.Information, "Signing key {KeyId} is no longer published and was deleted.", EventName = "SigningKeyDeleted")]
-    public static partial void SigningKeyDeleted(this ILogger logger, string keyId);
-
-    [LoggerMessage(3010, LogLevel.Warning, "Obtaining a service token for {Client} failed: {Reason}.", EventName = "ServiceTokenFailed")]
-    public static partial void ServiceTokenFailed(this ILogger logger, string client, string reason);
-
-    [LoggerMessage(3011, LogLevel.Debug, "Obtained a service token for {Client}, valid until {ExpiresAt:O}.", EventName = "ServiceTokenObtained")]
-    public static partial void ServiceTokenObtained(this ILogger logger, string client, DateTimeOffset expiresAt);
-
     [LoggerMessage(3012, LogLevel.Warning, "A bearer token signed under key id '{KeyId}' carries {Count} scope token(s) that are not valid scopes; they grant nothing.", EventName = "InvalidScopeTokensDropped")]
     public static partial void InvalidScopeTokensDropped(this ILogger logger, string keyId, int count);
 }

@@ -9,7 +9,7 @@ namespace AuthPatterns.Jwt;
 
 /// <summary>
 /// Hardens the stock <see cref="JwtBearerOptions"/> of the <see cref="LayeredAuthSchemes.Bearer"/> scheme from its
-/// <see cref="JwtValidationOptions"/>: exact issuer, required audience and expiry, allowed algorithms, keys only from our
+/// <see cref="JwtAuthenticationOptions"/>: exact issuer, required audience and expiry, allowed algorithms, keys only from our
 /// key source, no inbound claim mapping, no error details, and our token handler in front of IdentityModel's.
 /// </summary>
 internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtBearerOptions>
@@ -58,7 +58,7 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
     }
 
     /// <summary>Sets every validation parameter this scheme depends on; anything the application set before is overridden.</summary>
-    internal static void Harden(TokenValidationParameters parameters, JwtValidationOptions validation, IJwtKeySource keySource, TimeProvider time)
+    internal static void Harden(TokenValidationParameters parameters, JwtAuthenticationOptions validation, IJwtKeySource keySource, TimeProvider time)
     {
         parameters.ValidateIssuer = true;
         parameters.ValidIssuer = validation.EffectiveIssuer;
@@ -101,7 +101,7 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
 internal sealed class JwtSchemeRuntime
 {
     public JwtSchemeRuntime(
-        IOptionsMonitor<JwtValidationOptions> optionsMonitor,
+        IOptionsMonitor<JwtAuthenticationOptions> optionsMonitor,
         IServiceProvider services,
         TimeProvider time,
         Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
@@ -118,7 +118,7 @@ internal sealed class JwtSchemeRuntime
             Options, LayeredAuthSchemes.Bearer, KeySource, Cache, services.GetService<IJwtRevocationList>(), time, logger);
     }
 
-    public JwtValidationOptions Options { get; }
+    public JwtAuthenticationOptions Options { get; }
 
     public bool RequireHttps { get; }
 

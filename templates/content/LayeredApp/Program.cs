@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using AuthPatterns;
-using AuthPatterns.Jwt.Issuing;
+using AuthPatterns.Issuing;
 using LayeredApp;
 using Microsoft.EntityFrameworkCore;
 

@@ -21,8 +21,8 @@ public class ForwardAuthVerifyBenchmarks
     private WebApplication _portal = null!;
     private ServiceProvider _services = null!;
     private ForwardAuthSessionVerifier _verifier = null!;
-    private ForwardAuthOptions _cached = null!;
-    private ForwardAuthOptions _uncached = null!;
+    private ForwardAuthAuthenticationOptions _cached = null!;
+    private ForwardAuthAuthenticationOptions _uncached = null!;
 
     [GlobalSetup]
     public async Task SetupAsync()
@@ -45,7 +45,7 @@ public class ForwardAuthVerifyBenchmarks
         var services = new ServiceCollection();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
-        services.AddHttpClient(ForwardAuthDefaults.HttpClientName)
+        services.AddHttpClient(ForwardAuthAuthenticationDefaults.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         services.AddSingleton<ForwardAuthVerifyClient>();
         services.AddSingleton<ForwardAuthSessionVerifier>();
@@ -78,15 +78,15 @@ public class ForwardAuthVerifyBenchmarks
         return result.Identity!.ToPrincipal(LayeredAuthSchemes.ForwardAuth, _cached);
     }
 
-    private static ForwardAuthOptions Options(string address, TimeSpan cacheDuration)
+    private static ForwardAuthAuthenticationOptions Options(string address, TimeSpan cacheDuration)
     {
-        var options = new ForwardAuthOptions
+        var options = new ForwardAuthAuthenticationOptions
         {
             VerifyUrl = new Uri($"{address}/api/authz/forward-auth"),
             CacheDuration = cacheDuration,
         };
         options.MapGroup("admins", "orders:read", "orders:write");
-        new PostConfigureForwardAuthOptions().PostConfigure(null, options);
+        new PostConfigureForwardAuthAuthenticationOptions().PostConfigure(null, options);
         return options;
     }
 }

@@ -65,7 +65,7 @@ public class JwtEndpointBenchmarks
                 o.Issuer = Issuer;
                 o.Audience = Audience;
             });
-            services.AddHttpClient(JwtValidationDefaults.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => new StaticJwks(jwks));
+            services.AddHttpClient(JwtAuthenticationDefaults.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => new StaticJwks(jwks));
         }, requireAuthorization: true);
 
         _anonymousClient = Client(_anonymous);

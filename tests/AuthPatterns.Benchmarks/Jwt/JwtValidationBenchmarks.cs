@@ -49,7 +49,7 @@ public class JwtValidationBenchmarks
         _stock = new JsonWebTokenHandler();
         _stockParameters = new TokenValidationParameters { ValidIssuer = Issuer, ValidAudience = Audience, IssuerSigningKey = publicKey };
 
-        var options = new JwtValidationOptions { JwksUri = new Uri("https://issuer.bench/jwks"), Issuer = Issuer, Audience = Audience };
+        var options = new JwtAuthenticationOptions { JwksUri = new Uri("https://issuer.bench/jwks"), Issuer = Issuer, Audience = Audience };
         var keys = new FixedKeySource(new JwksKeySet([new JwksKey("k1", "RSA", "RS256", null, 2048, publicKey)]));
         _parameters = new TokenValidationParameters();
         PostConfigureJwtBearerOptions.Harden(_parameters, options, keys, TimeProvider.System);

@@ -140,7 +140,7 @@ public sealed class JoseInteropTests : IAsyncLifetime
             options.RequireHttpsMetadata = false;
             options.Issuer = Issuer;
             options.Audience = Audience;
-            options.RequiredTokenType = JwtValidationDefaults.AccessTokenType;
+            options.RequiredTokenType = JwtAuthenticationDefaults.AccessTokenType;
             options.ValidAlgorithms = algorithms;
         });
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using AuthPatterns.Jwt.Issuing;
+using AuthPatterns.Issuing;
 using LayeredApi;
 
 namespace AuthPatterns.IntegrationTests.Jwt;

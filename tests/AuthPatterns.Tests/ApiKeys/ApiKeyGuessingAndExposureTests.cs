@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AuthPatterns.ApiKeys;
-using AuthPatterns.Diagnostics;
+using AuthPatterns.Infrastructure;
 
 namespace AuthPatterns.Tests.ApiKeys;
 

@@ -29,7 +29,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
     public async Task DisposeAsync() => await _portal.DisposeAsync();
 
     private static Task<ForwardAuthTestApp> TrustedHeaders(
-        Action<ForwardAuthOptions>? more = null,
+        Action<ForwardAuthAuthenticationOptions>? more = null,
         Action<LayeredAuthBuilder>? layered = null,
         Action<WebApplicationBuilder>? host = null,
         Action<WebApplication>? pipeline = null) =>
@@ -46,7 +46,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
             host,
             pipeline);
 
-    private Task<ForwardAuthTestApp> Verify(Action<ForwardAuthOptions>? more = null, Action<WebApplicationBuilder>? host = null, Action<LayeredAuthBuilder>? layered = null) =>
+    private Task<ForwardAuthTestApp> Verify(Action<ForwardAuthAuthenticationOptions>? more = null, Action<WebApplicationBuilder>? host = null, Action<LayeredAuthBuilder>? layered = null) =>
         ForwardAuthTestApp.StartAsync(
             o =>
             {
@@ -62,7 +62,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
     private static (string, string)[] Admin(string remote, string? proof) =>
         proof is null
             ? [("X-Test-Remote-IP", remote), ("Remote-User", "admin"), ("Remote-Groups", "admins")]
-            : [("X-Test-Remote-IP", remote), ("Remote-User", "admin"), ("Remote-Groups", "admins"), (ForwardAuthDefaults.ProofHeaderName, proof)];
+            : [("X-Test-Remote-IP", remote), ("Remote-User", "admin"), ("Remote-Groups", "admins"), (ForwardAuthAuthenticationDefaults.ProofHeaderName, proof)];
 
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
@@ -86,7 +86,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
         var logged = app.Logs.Entries.First(e => e.EventId == 4016);
         Assert.Contains("missing", logged.Message, StringComparison.Ordinal);
         Assert.Contains(Proxy, logged.Message, StringComparison.Ordinal);
-        Assert.Contains(ForwardAuthDefaults.ProofHeaderName, logged.Message, StringComparison.Ordinal);
+        Assert.Contains(ForwardAuthAuthenticationDefaults.ProofHeaderName, logged.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -34,7 +34,7 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
     public LogCapture Logs { get; }
 
     public static async Task<ForwardAuthTestApp> StartAsync(
-        Action<ForwardAuthOptions> configure,
+        Action<ForwardAuthAuthenticationOptions> configure,
         Action<LayeredAuthBuilder>? more = null,
         Action<WebApplicationBuilder>? host = null,
         Action<WebApplication>? pipeline = null)
@@ -77,7 +77,7 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
         app.MapGet("/public/echo", (HttpContext context) => Results.Ok(new
         {
             remoteUser = context.Request.Headers["Remote-User"].ToString(),
-            proof = context.Request.Headers[ForwardAuthDefaults.ProofHeaderName].ToString(),
+            proof = context.Request.Headers[ForwardAuthAuthenticationDefaults.ProofHeaderName].ToString(),
             remoteAddress = context.Connection.RemoteIpAddress?.ToString(),
             authorization = context.Request.Headers.Authorization.ToString(),
             authenticated = context.User.Identity?.IsAuthenticated ?? false,

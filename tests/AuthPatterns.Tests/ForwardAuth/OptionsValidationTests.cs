@@ -4,18 +4,18 @@ namespace AuthPatterns.Tests.ForwardAuth;
 
 public sealed class OptionsValidationTests
 {
-    private static ForwardAuthOptions Valid()
+    private static ForwardAuthAuthenticationOptions Valid()
     {
-        var options = new ForwardAuthOptions { VerifyUrl = new Uri("https://auth.example.com/api/authz/forward-auth") };
+        var options = new ForwardAuthAuthenticationOptions { VerifyUrl = new Uri("https://auth.example.com/api/authz/forward-auth") };
         options.AllowedHosts.Add("app.example.com");
         return options;
     }
 
-    private static string Fails(Action<ForwardAuthOptions> change)
+    private static string Fails(Action<ForwardAuthAuthenticationOptions> change)
     {
         var options = Valid();
         change(options);
-        new PostConfigureForwardAuthOptions().PostConfigure(null, options);
+        new PostConfigureForwardAuthAuthenticationOptions().PostConfigure(null, options);
         return Assert.Throws<InvalidOperationException>(options.Validate).Message;
     }
 
@@ -23,7 +23,7 @@ public sealed class OptionsValidationTests
     public void Defaults_with_a_verify_url_are_valid_and_use_Authelia_names()
     {
         var options = Valid();
-        new PostConfigureForwardAuthOptions().PostConfigure(null, options);
+        new PostConfigureForwardAuthAuthenticationOptions().PostConfigure(null, options);
         options.Validate();
         Assert.Equal("authelia_session", options.CookieName);
         Assert.Equal("Remote-User", options.UserHeader);
@@ -32,8 +32,8 @@ public sealed class OptionsValidationTests
     [Fact]
     public void Explicit_names_win_over_the_preset_whatever_the_order()
     {
-        var options = new ForwardAuthOptions { CookieName = "__Host-oauth2" }.UseOAuth2Proxy(new Uri("https://oauth2.example.com"));
-        new PostConfigureForwardAuthOptions().PostConfigure(null, options);
+        var options = new ForwardAuthAuthenticationOptions { CookieName = "__Host-oauth2" }.UseOAuth2Proxy(new Uri("https://oauth2.example.com"));
+        new PostConfigureForwardAuthAuthenticationOptions().PostConfigure(null, options);
         Assert.Equal("__Host-oauth2", options.CookieName);
         Assert.Equal("X-Auth-Request-User", options.UserHeader);
         Assert.Equal("X-Auth-Request-Preferred-Username", options.NameHeader);
@@ -45,7 +45,7 @@ public sealed class OptionsValidationTests
     [Fact]
     public void Authelia_preset_derives_its_endpoints_from_the_portal_url()
     {
-        var options = new ForwardAuthOptions().UseAuthelia(new Uri("https://auth.example.com/authelia"));
+        var options = new ForwardAuthAuthenticationOptions().UseAuthelia(new Uri("https://auth.example.com/authelia"));
         Assert.Equal(new Uri("https://auth.example.com/authelia/api/authz/forward-auth"), options.VerifyUrl);
         Assert.Equal(new Uri("https://auth.example.com/authelia/logout"), options.LogoutUrl);
     }
@@ -62,7 +62,7 @@ public sealed class OptionsValidationTests
     [InlineData("CookieName")]
     public void Each_mistake_names_its_option(string option)
     {
-        Action<ForwardAuthOptions> change = option switch
+        Action<ForwardAuthAuthenticationOptions> change = option switch
         {
             "VerifyUrl" => o => o.VerifyUrl = null,
             "PortalUrl" => o => o.PortalUrl = new Uri("ftp://auth.example.com/"),

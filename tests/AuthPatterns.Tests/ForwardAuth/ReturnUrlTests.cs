@@ -6,9 +6,9 @@ namespace AuthPatterns.Tests.ForwardAuth;
 [Collection(ForwardAuthCollection.Name)]
 public sealed class ReturnUrlTests
 {
-    private static ForwardAuthOptions Options()
+    private static ForwardAuthAuthenticationOptions Options()
     {
-        var options = new ForwardAuthOptions { PortalUrl = new Uri("https://auth.example.com/") };
+        var options = new ForwardAuthAuthenticationOptions { PortalUrl = new Uri("https://auth.example.com/") };
         options.AllowedHosts.Add("app.example.com");
         options.AllowedHosts.Add("*.apps.example.com");
         return options;

@@ -8,7 +8,7 @@ namespace AuthPatterns.Tests.ForwardAuth;
 [Collection(ForwardAuthCollection.Name)]
 public sealed class TrustedHeadersTests
 {
-    private static Task<ForwardAuthTestApp> Start(Action<ForwardAuthOptions>? more = null) =>
+    private static Task<ForwardAuthTestApp> Start(Action<ForwardAuthAuthenticationOptions>? more = null) =>
         ForwardAuthTestApp.StartAsync(o =>
         {
             o.Mode = ForwardAuthMode.TrustedHeaders;
@@ -24,7 +24,7 @@ public sealed class TrustedHeadersTests
     private static (string, string)[] Identity(string remote, string user = "alice") =>
     [
         ("X-Test-Remote-IP", remote),
-        (ForwardAuthDefaults.ProofHeaderName, Secret),
+        (ForwardAuthAuthenticationDefaults.ProofHeaderName, Secret),
         ("Remote-User", user),
         ("Remote-Groups", "admins, dev"),
         ("Remote-Email", "alice@example.com"),

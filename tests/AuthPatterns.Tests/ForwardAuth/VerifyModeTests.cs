@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using AuthPatterns.Diagnostics;
 using AuthPatterns.ForwardAuth;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace AuthPatterns.Tests.ForwardAuth;
@@ -23,7 +23,7 @@ public sealed class VerifyModeTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();
 
-    private Task<ForwardAuthTestApp> Authelia(Action<ForwardAuthOptions>? more = null) =>
+    private Task<ForwardAuthTestApp> Authelia(Action<ForwardAuthAuthenticationOptions>? more = null) =>
         ForwardAuthTestApp.StartAsync(o =>
         {
             o.UseAuthelia(_portal.BaseUrl);
@@ -33,7 +33,7 @@ public sealed class VerifyModeTests : IAsyncLifetime
             more?.Invoke(o);
         });
 
-    private Task<ForwardAuthTestApp> OAuth2Proxy(Action<ForwardAuthOptions>? more = null) =>
+    private Task<ForwardAuthTestApp> OAuth2Proxy(Action<ForwardAuthAuthenticationOptions>? more = null) =>
         ForwardAuthTestApp.StartAsync(o =>
         {
             o.VerifyUrl = new Uri(_portal.OAuth2ProxyVerifyUrl + "?allowed_groups=staff");

@@ -98,7 +98,7 @@ public sealed class ForwardAuthInputFuzzTests
     [Fact]
     public void Return_url_never_points_outside_the_requests_own_allowed_host()
     {
-        var options = new ForwardAuthOptions { PortalUrl = new Uri("https://auth.example.com/?theme=dark") };
+        var options = new ForwardAuthAuthenticationOptions { PortalUrl = new Uri("https://auth.example.com/?theme=dark") };
         foreach (var host in AllowedHosts)
         {
             options.AllowedHosts.Add(host);
@@ -183,13 +183,13 @@ public sealed class ForwardAuthInputFuzzTests
             var (entries, address) = t;
 
             // Trusted proxies: every entry is a network, a bare address, or reported as invalid (a startup error).
-            var options = new ForwardAuthOptions();
+            var options = new ForwardAuthAuthenticationOptions();
             foreach (var entry in entries)
             {
                 options.TrustedProxies.Add(entry);
             }
 
-            new PostConfigureForwardAuthOptions().PostConfigure(null, options);
+            new PostConfigureForwardAuthAuthenticationOptions().PostConfigure(null, options);
             Assert.Equal(entries.Length, options.TrustedNetworks.Count + options.InvalidTrustedProxies.Count);
             var readable = entries.Count(e => IPNetwork.TryParse(e.Trim(), out _) || IPAddress.TryParse(e.Trim(), out _));
             Assert.Equal(readable, options.TrustedNetworks.Count);

@@ -10,7 +10,7 @@ namespace AuthPatterns.Tests.Fuzz;
 /// <summary>The JWT structure validator on segments and JSON: hostile shapes never throw, and each class gets its refusal.</summary>
 public sealed class JwtStructureFuzzTests
 {
-    private static readonly JwtStructureValidator Validator = new(new JwtValidationOptions { RequiredTokenType = "at+jwt" });
+    private static readonly JwtStructureValidator Validator = new(new JwtAuthenticationOptions { RequiredTokenType = "at+jwt" });
 
     private static readonly Gen<string> HeaderJson = FuzzGen.Mix(
         Gen.Elements(

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using AuthPatterns.Issuing;
 using AuthPatterns.Jwt;
-using AuthPatterns.Jwt.Issuing;
 using AuthPatterns.Tests.Layered;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;

@@ -215,9 +215,9 @@ public sealed class JwksKeySourceTests : IDisposable
     {
         var jwks = new FakeJwksHandler(JwtTestKit.Jwks(Jwk(_k1, "k1")));
         var services = new ServiceCollection();
-        services.AddHttpClient(JwtValidationDefaults.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => jwks);
+        services.AddHttpClient(JwtAuthenticationDefaults.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => jwks);
         using var provider = services.BuildServiceProvider();
-        var options = new JwtValidationOptions { JwksUri = new Uri("http://issuer.test/jwks"), Issuer = Issuer, Audience = Audience };
+        var options = new JwtAuthenticationOptions { JwksUri = new Uri("http://issuer.test/jwks"), Issuer = Issuer, Audience = Audience };
         var source = new JwksKeySource(options, requireHttps: true, provider.GetRequiredService<IHttpClientFactory>(), _time, NullLogger.Instance);
 
         Assert.False(await source.EnsureKeyAsync("k1", CancellationToken.None));

@@ -30,7 +30,7 @@ public sealed class JwtFirstLayerTests : IDisposable
     private string Token(string kid = "k1", Action<Dictionary<string, object>>? change = null) =>
         SignRs(_key, Header(kid), Payload(_time.GetUtcNow(), change));
 
-    private Task<WebApplication> StartApp(FakeJwksHandler jwks, Action<JwtValidationOptions>? configure = null) =>
+    private Task<WebApplication> StartApp(FakeJwksHandler jwks, Action<JwtAuthenticationOptions>? configure = null) =>
         StartHostAsync(jwks, _time, configure, services: s => s.AddSingleton<ILoggerProvider>(_logs));
 
     [Theory]
@@ -40,7 +40,7 @@ public sealed class JwtFirstLayerTests : IDisposable
     [InlineData(0)]
     public void Mutant_MinimumRsaKeySize_below_2048_is_refused_naming_the_option(int bits)
     {
-        var options = new JwtValidationOptions { JwksUri = JwksUri, Issuer = Issuer, Audience = Audience, MinimumRsaKeySize = bits };
+        var options = new JwtAuthenticationOptions { JwksUri = JwksUri, Issuer = Issuer, Audience = Audience, MinimumRsaKeySize = bits };
         var error = Assert.Throws<InvalidOperationException>(options.Validate);
         Assert.Equal("LayeredAuth:Jwt:MinimumRsaKeySize must be at least 2048.", error.Message);
     }
@@ -49,7 +49,7 @@ public sealed class JwtFirstLayerTests : IDisposable
     [InlineData(2048)]
     [InlineData(3072)]
     public void MinimumRsaKeySize_of_2048_or_more_is_accepted(int bits) =>
-        new JwtValidationOptions { JwksUri = JwksUri, Issuer = Issuer, Audience = Audience, MinimumRsaKeySize = bits }.Validate();
+        new JwtAuthenticationOptions { JwksUri = JwksUri, Issuer = Issuer, Audience = Audience, MinimumRsaKeySize = bits }.Validate();
 
     [Fact]
     public async Task Mutant_MinimumRsaKeySize_of_1024_fails_at_startup()

@@ -1,5 +1,5 @@
 using System.Net;
-using AuthPatterns.Jwt.Issuing;
+using AuthPatterns.Issuing;
 using LayeredApi;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

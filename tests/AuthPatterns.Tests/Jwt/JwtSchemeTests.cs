@@ -205,7 +205,7 @@ public sealed class JwtSchemeTests : IDisposable
     [InlineData("https://i", null, "LayeredAuth:Jwt:Audience is required.")]
     public void Invalid_options_fail_naming_the_option(string? issuer, string? audience, string message)
     {
-        var options = new JwtValidationOptions { JwksUri = JwksUri, Issuer = issuer, Audience = audience };
+        var options = new JwtAuthenticationOptions { JwksUri = JwksUri, Issuer = issuer, Audience = audience };
         Assert.Equal(message, Assert.Throws<InvalidOperationException>(options.Validate).Message);
     }
 
@@ -214,7 +214,7 @@ public sealed class JwtSchemeTests : IDisposable
     [InlineData("none")]
     public void Symmetric_and_none_algorithms_cannot_be_configured(string algorithm)
     {
-        var options = new JwtValidationOptions { JwksUri = JwksUri, Issuer = Issuer, Audience = Audience, ValidAlgorithms = [algorithm] };
+        var options = new JwtAuthenticationOptions { JwksUri = JwksUri, Issuer = Issuer, Audience = Audience, ValidAlgorithms = [algorithm] };
         Assert.Contains("LayeredAuth:Jwt:ValidAlgorithms", Assert.Throws<InvalidOperationException>(options.Validate).Message, StringComparison.Ordinal);
     }
 
@@ -298,6 +298,6 @@ public sealed class JwtSchemeTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(10), options.ClockSkew);
         Assert.Equal("at+jwt", options.RequiredTokenType);
         Assert.Equal(["ES256"], options.EffectiveAlgorithms);
-        Assert.Equal(["RS256"], new JwtValidationOptions().EffectiveAlgorithms);
+        Assert.Equal(["RS256"], new JwtAuthenticationOptions().EffectiveAlgorithms);
     }
 }

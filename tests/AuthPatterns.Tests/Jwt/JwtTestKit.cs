@@ -88,7 +88,7 @@ internal static class JwtTestKit
     public static async Task<WebApplication> StartHostAsync(
         FakeJwksHandler jwks,
         FakeTimeProvider time,
-        Action<JwtValidationOptions>? configure = null,
+        Action<JwtAuthenticationOptions>? configure = null,
         Action<JwtBearerOptions>? bearer = null,
         Action<IServiceCollection>? services = null,
         Action<WebApplication>? map = null)
@@ -119,7 +119,7 @@ internal static class JwtTestKit
             s =>
             {
                 s.AddSingleton<TimeProvider>(time);
-                s.AddHttpClient(JwtValidationDefaults.JwksHttpClientName)
+                s.AddHttpClient(JwtAuthenticationDefaults.JwksHttpClientName)
                     .ConfigurePrimaryHttpMessageHandler(() => jwks)
                     .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
                 if (bearer is not null)

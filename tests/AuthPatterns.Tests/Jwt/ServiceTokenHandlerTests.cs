@@ -1,5 +1,5 @@
 using System.Net;
-using AuthPatterns.Jwt.Issuing;
+using AuthPatterns.Issuing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;

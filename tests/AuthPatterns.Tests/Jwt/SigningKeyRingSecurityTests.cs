@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AuthPatterns.Jwt.Issuing;
+using AuthPatterns.Issuing;
 using AuthPatterns.Tool;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;

@@ -69,7 +69,7 @@ public sealed class AllSchemesContractTests : IAsyncLifetime
             services =>
             {
                 services.AddSingleton<TimeProvider>(_time);
-                services.AddHttpClient(JwtValidationDefaults.JwksHttpClientName)
+                services.AddHttpClient(JwtAuthenticationDefaults.JwksHttpClientName)
                     .ConfigurePrimaryHttpMessageHandler(() => jwks)
                     .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
             },
@@ -115,7 +115,7 @@ public sealed class AllSchemesContractTests : IAsyncLifetime
                 request.Headers.Add("Remote-User", "alice");
                 request.Headers.Add("Remote-Groups", "staff");
                 request.Headers.Add("X-Test-Remote-IP", valid ? TrustedProxy : Stranger);
-                request.Headers.Add(ForwardAuthDefaults.ProofHeaderName, ProxyProof);
+                request.Headers.Add(ForwardAuthAuthenticationDefaults.ProofHeaderName, ProxyProof);
                 break;
         }
     }

@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AuthPatterns.ApiKeys;
+
+/// <summary>
+/// Collects last uses and usage events in memory and writes them to the store in batches: at most one write of each
+/// kind per flush interval, whatever the request rate. Last uses are kept per key (a busy key holds one entry, not one
+/// per request, and cannot push another key's last use out); the event queue is bounded and under overload the
+/// oldest events go. Every stored value is bounded and valid by construction (<see cref="ApiKeyUsageLimits"/>), and one
+/// event the store refuses never holds back the others: a failed batch is split until the refused events are found,
+/// and only those are dropped (logged and counted). When the store cannot be reached at all, everything is kept for
+/// the next flush. Last uses, events and retention pruning are written independently of one another.
+/// </summary>
+internal sealed class ApiKeyUsageRecorder
+{
+    private const int Capacity = 100_000;
+
+    // How many single events the store may refuse, with none accepted, before a flush stops looking for the bad ones.
+    private const int MaxRefusalsBeforeAWrite = 8;
+
+    private readonly Channel<ApiKeyUsageEvent> _queue = Channel.CreateBounded<ApiKeyUsageEvent>(
+        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    private readonly ConcurrentDictionary<string, ApiKeyLastUse> _lastUses = new(StringComparer.Ordinal);
+    private readonly IApiKeyStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ApiKeyAuthenticationOptions _options;
+    private readonly SemaphoreSlim _flushLock = new(1, 1);
+
+    // What a failed flush could not write, kept for the next one: a store outage delays usage data, it does not lose it
+    // (up to Capacity events; last uses are one per key).
+    private readonly Dictionary<string, ApiKeyLastUse> _pendingLastUses = new(StringComparer.Ordinal);
+    private readonly List<ApiKeyUsageEvent> _pendingEvents = [];
+    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
+
+    public ApiKeyUsageRecorder(IApiKeyStore store, IOptionsMonitor<ApiKeyAuthenticationOptions> options, TimeProvider time, ILogger<ApiKeyUsageRecorder> logger)
+    {
+        _store = store;
+        _time = time;
+        _logger = logger;
+        _options = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
+    }
+
+    public ApiKeyAuthenticationOptions Options => _options;
+
+    /// <summary>Records one use: its key's last use and, when it names a <c>Method</c>, a queued usage event.</summary>
+    public void Record(ApiKeyUsageEvent usage)
+    {
+        if (_options.RecordLastUse)
+        {
+            _lastUses.AddOrUpdate(
+                usage.KeyId,
+                static (keyId, use) => new ApiKeyLastUse(keyId, use.OccurredAt, ApiKeyUsageLimits.Address(use.Address)),
+                static (keyId, last, use) => last.UsedAt <= use.OccurredAt ? new ApiKeyLastUse(keyId, use.OccurredAt, ApiKeyUsageLimits.Address(use.Address)) : last,
+                usage);
+        }
+
+        if (usage.Method.Length > 0)
+        {
+            // A copy with bounded values: what a request chose can never make the store refuse the event.
+            _queue.Writer.TryWrite(ApiKeyUsageLimits.Bound(usage));
+        }
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _flushLock.WaitAsync(cancellationToken);
+        try
+        {
+            // A use recorded after its key's entry is taken here stays for the next flush.
+            var lastUses = _pendingLastUses;
+            foreach (var keyId in _lastUses.Keys)
+            {
+                if (_lastUses.TryRemove(keyId, out var use) && (!lastUses.TryGetValue(keyId, out var pending) || pending.UsedAt <= use.UsedAt))
+                {
+                    lastUses[keyId] = use;
+                }
+            }
+
+            var events = _pendingEvents;
+            while (_queue.Reader.TryRead(out var usage))
+            {
+                events.Add(usage);
+            }
+
+            if (events.Count > Capacity)
+            {
+                var dropped = events.Count - Capacity;
+                events.RemoveRange(0, dropped);
+                _logger.UsageEventsDropped(dropped);
+                ApiKeyTelemetry.UsageEventsDropped.Add(dropped, new KeyValuePair<string, object?>("reason", "overflow"));
+            }
+
+            int lastUsesWritten = 0, eventsWritten = 0;
+            if (lastUses.Count > 0)
+            {
+                try
+                {
+                    await _store.RecordLastUsesAsync(lastUses.Values.ToArray(), cancellationToken);
+                    lastUsesWritten = lastUses.Count;
+                    lastUses.Clear();
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    _logger.UsageFlushFailed(lastUses.Count, exception);
+                }
+            }
+
+            if (events.Count > 0)
+            {
+                eventsWritten = await WriteEventsAsync(events, cancellationToken);
+            }
+
+            var now = _time.GetUtcNow();
+            if (_options.RecordUsageEvents && now - _lastPrune >= TimeSpan.FromHours(1))
+            {
+                try
+                {
+                    await _store.DeleteUsageEventsAsync(now - _options.UsageEventRetention, cancellationToken);
+                    _lastPrune = now;
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    _logger.UsagePruneFailed(exception);
+                }
+            }
+
+            if (lastUsesWritten + eventsWritten > 0)
+            {
+                _logger.UsageFlushed(lastUsesWritten, eventsWritten);
+            }
+        }
+        finally
+        {
+            _flushLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes the pending events in one batch. When the store refuses the batch but still answers a look-up, splits it
+    /// in halves until each refused event stands alone, writes the rest, and drops the refused ones once the store has
+    /// accepted others in the same flush (so a store that reads but cannot write loses nothing). Events leave
+    /// <paramref name="events"/> once written or dropped, so a cancelled flush never writes one twice.
+    /// </summary>
+    private async Task<int> WriteEventsAsync(List<ApiKeyUsageEvent> events, CancellationToken cancellationToken)
+    {
+        Exception failure;
+        try
+        {
+            await _store.AddUsageEventsAsync(events.ToArray(), cancellationToken);
+            var count = events.Count;
+            events.Clear();
+            return count;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            failure = exception;
+        }
+
+        if (!await StoreAnswersAsync(cancellationToken))
+        {
+            // The store is down, not the events wrong: keep them all for the next flush.
+            _logger.UsageFlushFailed(events.Count, failure);
+            return 0;
+        }
+
+        var done = new HashSet<ApiKeyUsageEvent>(ReferenceEqualityComparer.Instance);
+        var refused = new List<(ApiKeyUsageEvent Usage, Exception Error)>();
+        var written = 0;
+        try
+        {
+            var all = events.ToArray();
+            var parts = new Stack<ArraySegment<ApiKeyUsageEvent>>();
+            parts.Push(all);
+            while (parts.TryPop(out var part))
+            {
+                // Refusal after refusal and nothing written looks like a store that cannot write: stop splitting.
+                if (written == 0 && refused.Count >= MaxRefusalsBeforeAWrite)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await _store.AddUsageEventsAsync(part.ToArray(), cancellationToken);
+                    written += part.Count;
+                    done.UnionWith(part);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    if (part.Count == 1)
+                    {
+                        refused.Add((part[0], exception));
+                        continue;
+                    }
+
+                    var half = part.Count / 2;
+                    parts.Push(part[half..]);
+                    parts.Push(part[..half]);
+                }
+            }
+
+            if (written > 0)
+            {
+                foreach (var (usage, error) in refused)
+                {
+                    _logger.UsageEventRefused(usage, error);
+                    ApiKeyTelemetry.UsageEventsDropped.Add(1, new KeyValuePair<string, object?>("reason", "refused"));
+                    done.Add(usage);
+                }
+            }
+            else
+            {
+                _logger.UsageFlushFailed(events.Count, failure);
+            }
+        }
+        finally
+        {
+            events.RemoveAll(done.Contains);
+            if (written == 0 && refused.Count > 0)
+            {
+                // Kept, but behind the others: the next flush reaches the events the store accepts first.
+                var kept = refused.Select(r => r.Usage).ToHashSet(ReferenceEqualityComparer.Instance);
+                events.RemoveAll(kept.Contains);
+                events.AddRange(refused.Select(r => r.Usage));
+            }
+        }
+
+        return written;
+    }
+
+    private async Task<bool> StoreAnswersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.FindByIdAsync(new string('0', ApiKeyFormat.KeyIdLength), cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,278 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AuthPatterns.Infrastructure;
+
+/// <summary>
+/// A credential's cache key: HMAC-SHA256 of the credential under a per-cache secret, so the cache never holds the
+/// credential and its keys mean nothing outside this process.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct CredentialKey(ulong A, ulong B, ulong C, ulong D);
+
+/// <summary>
+/// The one cache for verified credentials, used by every scheme: bounded by a size budget (units chosen by the caller,
+/// one per entry or an estimate in bytes), entries never served at or after their expiry, least recently used entries
+/// evicted first when the budget is exceeded (a new entry is always admitted, so a cache full of live entries keeps
+/// caching), concurrent first uses of one credential sharing one verification, and every entry removable by a
+/// predicate (a revocation or a change drops what it affects).
+/// </summary>
+/// <typeparam name="TValue">What a verification produced: the claims or record a warm request needs.</typeparam>
+internal sealed class CredentialCache<TValue> : IDisposable
+    where TValue : class
+{
+    private readonly ConcurrentDictionary<CredentialKey, Entry> _entries = new();
+    private readonly ConcurrentDictionary<CredentialKey, object> _inFlight = new();
+    private readonly ThreadLocal<IncrementalHash> _hmac;
+    private readonly TimeProvider _time;
+    private readonly long _sizeLimit;
+    private long _size;
+    private long _generation;
+    private int _evicting;
+
+    /// <param name="sizeLimit">The budget, in the units the callers pass to <see cref="Set"/>.</param>
+    /// <param name="time">The clock expiry and recency are read from.</param>
+    public CredentialCache(long sizeLimit, TimeProvider time)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sizeLimit, 1);
+        _sizeLimit = sizeLimit;
+        _time = time;
+
+        // One HMAC instance per thread under one random secret: no key schedule per request.
+        var secret = RandomNumberGenerator.GetBytes(32);
+        _hmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret), trackAllValues: true);
+    }
+
+    /// <summary>The number of entries held.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>The units held, against <see cref="SizeLimit"/>.</summary>
+    public long Size => Interlocked.Read(ref _size);
+
+    /// <summary>The budget.</summary>
+    public long SizeLimit => _sizeLimit;
+
+    /// <summary>
+    /// A counter that moves on every removal. A verification reads it before its slow work and passes it to
+    /// <see cref="Set"/>, so a result read before a revocation is never cached after it.
+    /// </summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
+    /// <summary>The key of a credential.</summary>
+    public CredentialKey KeyOf(ReadOnlySpan<char> credential)
+    {
+        var hmac = _hmac.Value!;
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(credential.Length);
+        if (maxBytes <= 1024)
+        {
+            Span<byte> utf8 = stackalloc byte[maxBytes];
+            var length = Encoding.UTF8.GetBytes(credential, utf8);
+            hmac.AppendData(utf8[..length]);
+            CryptographicOperations.ZeroMemory(utf8);
+        }
+        else
+        {
+            var rented = Encoding.UTF8.GetBytes(credential.ToArray());
+            hmac.AppendData(rented);
+            CryptographicOperations.ZeroMemory(rented);
+        }
+
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        hmac.GetHashAndReset(mac);
+        var words = MemoryMarshal.Cast<byte, ulong>(mac);
+        return new CredentialKey(words[0], words[1], words[2], words[3]);
+    }
+
+    /// <summary>The cached value, if present and not expired; a hit makes the entry the most recently used.</summary>
+    public bool TryGet(CredentialKey key, out TValue value)
+    {
+        if (_entries.TryGetValue(key, out var entry))
+        {
+            if (_time.GetUtcNow() < entry.ExpiresAt)
+            {
+                entry.LastUsed = _time.GetTimestamp();
+                value = entry.Value;
+                return true;
+            }
+
+            Remove(key, entry);
+        }
+
+        value = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// Caches a value until <paramref name="expiresAt"/>. Over the budget, the least recently used entries go; the new
+    /// one is always admitted. Nothing is stored when a removal happened since <paramref name="generation"/>.
+    /// </summary>
+    public void Set(CredentialKey key, TValue value, DateTimeOffset expiresAt, long size = 1, long? generation = null)
+    {
+        var now = _time.GetUtcNow();
+        if (expiresAt <= now || size > _sizeLimit || (generation is { } seen && seen != Generation))
+        {
+            return;
+        }
+
+        var entry = new Entry(value, expiresAt, size) { LastUsed = _time.GetTimestamp() };
+        _entries.AddOrUpdate(
+            key,
+            static (_, state) =>
+            {
+                Interlocked.Add(ref state.Cache._size, state.Entry.Size);
+                return state.Entry;
+            },
+            static (_, old, state) =>
+            {
+                Interlocked.Add(ref state.Cache._size, state.Entry.Size - old.Size);
+                return state.Entry;
+            },
+            (Cache: this, Entry: entry));
+
+        if (Interlocked.Read(ref _size) > _sizeLimit)
+        {
+            Evict(key);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="verify"/> once for all concurrent callers of one key (the first uses of one credential share
+    /// one verification). The shared run is not cancelled when one caller goes away; each caller stops waiting on its
+    /// own token. One cache shares one result type per key.
+    /// </summary>
+    public async Task<TResult> ShareAsync<TState, TResult>(CredentialKey key, TState state, Func<TState, Task<TResult>> verify, CancellationToken cancellationToken)
+    {
+        var call = (Lazy<Task<TResult>>)_inFlight.GetOrAdd(
+            key,
+            static (_, arguments) => new Lazy<Task<TResult>>(() => arguments.Verify(arguments.State)),
+            (Verify: verify, State: state));
+        try
+        {
+            return await call.Value.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _inFlight.TryRemove(KeyValuePair.Create(key, (object)call));
+        }
+    }
+
+    /// <summary>Drops one entry.</summary>
+    public void Remove(CredentialKey key)
+    {
+        Interlocked.Increment(ref _generation);
+        if (_entries.TryRemove(key, out var entry))
+        {
+            Interlocked.Add(ref _size, -entry.Size);
+        }
+    }
+
+    /// <summary>Drops every entry whose value matches (the entries of one revoked key, one denied token id).</summary>
+    public int RemoveWhere<TState>(TState state, Func<TValue, TState, bool> match)
+    {
+        Interlocked.Increment(ref _generation);
+        var removed = 0;
+        foreach (var pair in _entries)
+        {
+            if (match(pair.Value.Value, state) && _entries.TryRemove(pair))
+            {
+                Interlocked.Add(ref _size, -pair.Value.Size);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Drops everything (after missed revocations could not be ruled out).</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        foreach (var pair in _entries)
+        {
+            if (_entries.TryRemove(pair))
+            {
+                Interlocked.Add(ref _size, -pair.Value.Size);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var hmac in _hmac.Values)
+        {
+            hmac.Dispose();
+        }
+
+        _hmac.Dispose();
+    }
+
+    private void Remove(CredentialKey key, Entry entry)
+    {
+        if (_entries.TryRemove(KeyValuePair.Create(key, entry)))
+        {
+            Interlocked.Add(ref _size, -entry.Size);
+        }
+    }
+
+    // Expired entries first, then the least recently used (never the one just admitted), down to 90 % of the budget. One evictor at a time; others
+    // keep admitting meanwhile, so the budget is exceeded only briefly and by what arrives during one sweep.
+    private void Evict(CredentialKey admitted)
+    {
+        if (Interlocked.Exchange(ref _evicting, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = _time.GetUtcNow();
+            var candidates = new List<(CredentialKey Key, Entry Entry)>(_entries.Count);
+            foreach (var pair in _entries)
+            {
+                if (now >= pair.Value.ExpiresAt)
+                {
+                    Remove(pair.Key, pair.Value);
+                }
+                else if (pair.Key != admitted)
+                {
+                    candidates.Add((pair.Key, pair.Value));
+                }
+            }
+
+            var target = _sizeLimit - (_sizeLimit / 10);
+            if (Interlocked.Read(ref _size) <= target)
+            {
+                return;
+            }
+
+            candidates.Sort(static (x, y) => x.Entry.LastUsed.CompareTo(y.Entry.LastUsed));
+            foreach (var (key, entry) in candidates)
+            {
+                if (Interlocked.Read(ref _size) <= target)
+                {
+                    break;
+                }
+
+                Remove(key, entry);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _evicting, 0);
+        }
+    }
+
+    private sealed class Entry(TValue value, DateTimeOffset expiresAt, long size)
+    {
+        public TValue Value { get; } = value;
+
+        public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+        public long Size { get; } = size;
+
+        // Written on every hit without a lock: recency only needs to be roughly right.
+        public long LastUsed { get; set; }
+    }
+}

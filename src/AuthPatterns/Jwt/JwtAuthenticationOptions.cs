@@ -1,0 +1,196 @@
+using AuthPatterns.Jwt;
+
+namespace AuthPatterns.Jwt;
+
+/// <summary>
+/// How the <see cref="LayeredAuthSchemes.Bearer"/> scheme validates JSON Web Tokens. Bound from <c>LayeredAuth:Jwt</c>;
+/// every default is the secure one. The stock <c>JwtBearerOptions</c> (events included) stay available for the same
+/// scheme name; the settings here take precedence over the token-validation parts of them.
+/// </summary>
+public sealed class JwtAuthenticationOptions
+{
+    /// <summary>The JWKS document holding the issuer's public signing keys, e.g. <c>https://auth.internal/.well-known/jwks.json</c>.</summary>
+    public Uri? JwksUri { get; set; }
+
+    /// <summary>
+    /// The issuer's base address; its OpenID Connect discovery document (<c>/.well-known/openid-configuration</c>)
+    /// names the JWKS. Also the default <see cref="Issuer"/>.
+    /// </summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The discovery document's address, when it is not under <see cref="Authority"/>.</summary>
+    public Uri? MetadataAddress { get; set; }
+
+    /// <summary>
+    /// Validate tokens against the keys of this application's own signing key ring (see <c>AddSigningKeyRing</c>) instead
+    /// of a remote JWKS: for an auth service that accepts its own tokens, and for local development.
+    /// </summary>
+    public bool UseLocalSigningKeys { get; set; }
+
+    /// <summary>The exact <c>iss</c> every token must carry. Required unless <see cref="Authority"/> is set.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The identifier of this API: every token's <c>aud</c> must contain it. Required.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>
+    /// The signature algorithms accepted; empty (the default) means <c>RS256</c> only. <c>none</c> and HMAC algorithms
+    /// can never be accepted. (Empty rather than pre-filled, so a configured list replaces the default instead of adding to it.)
+    /// </summary>
+    public IList<string> ValidAlgorithms { get; set; } = [];
+
+    /// <summary>The tolerance for clock differences when checking <c>exp</c> and <c>nbf</c>: 30 seconds by default, at most 5 minutes.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The <c>typ</c> header every token must carry, e.g. <c>at+jwt</c> (RFC 9068; <c>application/at+jwt</c> is accepted too).
+    /// <see langword="null"/> (the default) does not check it.
+    /// </summary>
+    public string? RequiredTokenType { get; set; }
+
+    /// <summary>The longest token accepted, in characters; 16 KiB by default. Longer tokens are refused before any decoding.</summary>
+    public int MaxTokenSize { get; set; } = 16 * 1024;
+
+    /// <summary>The deepest JSON nesting accepted in a token's header or payload; 16 by default.</summary>
+    public int MaxJsonDepth { get; set; } = 16;
+
+    /// <summary>The smallest RSA key accepted, in bits, at JWKS load and at verification; 2048 by default (and at least 2048).</summary>
+    public int MinimumRsaKeySize { get; set; } = 2048;
+
+    /// <summary>How long a fetched JWKS is used when its response carries no <c>Cache-Control: max-age</c>; 1 hour by default.</summary>
+    public TimeSpan JwksRefreshInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The shortest time a fetched JWKS is used before a scheduled refresh, whatever its <c>max-age</c> says; 5 minutes by default.</summary>
+    public TimeSpan JwksMinimumRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest time a fetched JWKS is used before a scheduled refresh, whatever its <c>max-age</c> says; 24 hours by default.</summary>
+    public TimeSpan JwksMaximumRefreshInterval { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The least time between two fetches caused by tokens with an unknown <c>kid</c> (or by a failed fetch); 30 seconds by
+    /// default. A flood of random key ids causes at most one fetch per cooldown.
+    /// </summary>
+    public TimeSpan JwksRefreshCooldown { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one JWKS or discovery fetch may take; 5 seconds by default.</summary>
+    public TimeSpan JwksFetchTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The largest JWKS or discovery response read, in bytes; 256 KiB by default.</summary>
+    public int JwksMaxResponseSize { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Whether JWKS and discovery addresses must use HTTPS. <see langword="null"/> (the default) means required everywhere
+    /// except in the Development environment.
+    /// </summary>
+    public bool? RequireHttpsMetadata { get; set; }
+
+    /// <summary>Whether validated tokens are cached (keyed by their SHA-256, never past their <c>exp</c>); on by default.</summary>
+    public bool EnableTokenCache { get; set; } = true;
+
+    /// <summary>The most validated tokens kept in the cache; 10,000 by default.</summary>
+    public int TokenCacheSize { get; set; } = 10_000;
+
+    /// <summary>Checks the options and throws an <see cref="InvalidOperationException"/> naming the first wrong one.</summary>
+    public void Validate()
+    {
+        const string prefix = "LayeredAuth:Jwt:";
+        var sources = (JwksUri is null ? 0 : 1) + (Authority is null && MetadataAddress is null ? 0 : 1) + (UseLocalSigningKeys ? 1 : 0);
+        if (sources == 0)
+        {
+            throw new InvalidOperationException($"{prefix}JwksUri (or {prefix}Authority, {prefix}MetadataAddress, {prefix}UseLocalSigningKeys) is required: it says where the signing keys come from.");
+        }
+
+        if (sources > 1)
+        {
+            throw new InvalidOperationException($"{prefix}JwksUri, {prefix}Authority/MetadataAddress and {prefix}UseLocalSigningKeys are exclusive: set exactly one.");
+        }
+
+        if (JwksUri is { IsAbsoluteUri: false })
+        {
+            throw new InvalidOperationException($"{prefix}JwksUri must be an absolute address.");
+        }
+
+        if (Authority is not null && !Uri.TryCreate(Authority, UriKind.Absolute, out _))
+        {
+            throw new InvalidOperationException($"{prefix}Authority must be an absolute address.");
+        }
+
+        if (MetadataAddress is { IsAbsoluteUri: false })
+        {
+            throw new InvalidOperationException($"{prefix}MetadataAddress must be an absolute address.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Issuer) && Authority is null)
+        {
+            throw new InvalidOperationException($"{prefix}Issuer is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Audience))
+        {
+            throw new InvalidOperationException($"{prefix}Audience is required.");
+        }
+
+        foreach (var algorithm in EffectiveAlgorithms)
+        {
+            if (!JwtAlgorithms.IsSupportedAsymmetric(algorithm))
+            {
+                throw new InvalidOperationException($"{prefix}ValidAlgorithms contains '{algorithm}': only RS256/384/512, PS256/384/512 and ES256/384/512 are accepted.");
+            }
+        }
+
+        if (ClockSkew < TimeSpan.Zero || ClockSkew > TimeSpan.FromMinutes(5))
+        {
+            throw new InvalidOperationException($"{prefix}ClockSkew must be between 0 and 5 minutes.");
+        }
+
+        if (MaxTokenSize is < 256 or > 256 * 1024)
+        {
+            throw new InvalidOperationException($"{prefix}MaxTokenSize must be between 256 and 262144 characters.");
+        }
+
+        if (MaxJsonDepth is < 2 or > 64)
+        {
+            throw new InvalidOperationException($"{prefix}MaxJsonDepth must be between 2 and 64.");
+        }
+
+        if (MinimumRsaKeySize < 2048)
+        {
+            throw new InvalidOperationException($"{prefix}MinimumRsaKeySize must be at least 2048.");
+        }
+
+        if (JwksMinimumRefreshInterval <= TimeSpan.Zero || JwksMaximumRefreshInterval < JwksMinimumRefreshInterval)
+        {
+            throw new InvalidOperationException($"{prefix}JwksMinimumRefreshInterval must be positive and not above {prefix}JwksMaximumRefreshInterval.");
+        }
+
+        if (JwksRefreshInterval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{prefix}JwksRefreshInterval must be positive.");
+        }
+
+        if (JwksRefreshCooldown <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{prefix}JwksRefreshCooldown must be positive.");
+        }
+
+        if (JwksFetchTimeout <= TimeSpan.Zero || JwksFetchTimeout > TimeSpan.FromMinutes(1))
+        {
+            throw new InvalidOperationException($"{prefix}JwksFetchTimeout must be between 0 and 1 minute.");
+        }
+
+        if (JwksMaxResponseSize is < 1024 or > 16 * 1024 * 1024)
+        {
+            throw new InvalidOperationException($"{prefix}JwksMaxResponseSize must be between 1 KiB and 16 MiB.");
+        }
+
+        if (TokenCacheSize < 1)
+        {
+            throw new InvalidOperationException($"{prefix}TokenCacheSize must be positive.");
+        }
+    }
+
+    internal IReadOnlyList<string> EffectiveAlgorithms =>
+        ValidAlgorithms is null || ValidAlgorithms.Count == 0 ? [JwtAuthenticationDefaults.DefaultAlgorithm] : [.. ValidAlgorithms];
+
+    internal string EffectiveIssuer => string.IsNullOrWhiteSpace(Issuer) ? Authority! : Issuer;
+}

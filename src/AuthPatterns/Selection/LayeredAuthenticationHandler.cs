@@ -1,0 +1,276 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using AuthPatterns.Authorization;
+using AuthPatterns.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace AuthPatterns.Selection;
+
+/// <summary>
+/// The default scheme: looks at the credentials a request carries, forwards it to exactly one layered scheme, refuses
+/// requests that carry more than one credential (of one scheme or of several), and answers challenges and forbids in the language of the schemes involved.
+/// </summary>
+internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<LayeredAuthOptions>
+{
+    private static readonly AuthenticateResult AmbiguousResult =
+        AuthenticateResult.Fail("The request carries more than one credential.");
+
+    private static readonly AuthenticateResult NotAllowedResult =
+        AuthenticateResult.Fail("The credential's scheme is not accepted by this endpoint.");
+
+    public LayeredAuthenticationHandler(IOptionsMonitor<LayeredAuthOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+        : base(options, logger, encoder)
+    {
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var feature = Select();
+        Context.Features.Set<ILayeredAuthenticationFeature>(feature);
+        if (feature.SelectedScheme is null && !feature.IsAmbiguous)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        // A span per authenticated request (null, and free, when nobody listens to the AuthPatterns source).
+        using var activity = LayeredAuthTelemetry.ActivitySource.StartActivity("AuthPatterns.Authenticate");
+        var result = await AuthenticateSelectedAsync(feature);
+        if (activity is not null)
+        {
+            activity.SetTag("authpatterns.scheme", feature.SelectedScheme ?? "ambiguous");
+            activity.SetTag("authpatterns.result", result.Succeeded ? "success" : result.None ? "none" : "failure");
+            if (!result.Succeeded)
+            {
+                activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "not authenticated");
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<AuthenticateResult> AuthenticateSelectedAsync(ILayeredAuthenticationFeature feature)
+    {
+        if (feature.IsAmbiguous)
+        {
+            Logger.AmbiguousCredentials(string.Join(", ", feature.PresentedSchemes));
+            LayeredAuthTelemetry.Selections.Add(1, new KeyValuePair<string, object?>("reason", "ambiguous"));
+            return AmbiguousResult;
+        }
+
+        if (feature.SchemeNotAllowed)
+        {
+            Logger.SchemeNotAllowed(feature.SelectedScheme!, string.Join(", ", AllowedSchemes() ?? []));
+            LayeredAuthTelemetry.Selections.Add(1, new KeyValuePair<string, object?>("reason", "scheme_not_allowed"));
+            return NotAllowedResult;
+        }
+
+        var selected = feature.SelectedScheme!;
+        Logger.SchemeSelected(selected);
+        var result = await Context.AuthenticateAsync(selected);
+        if (result.Succeeded)
+        {
+            MarkScheme(result.Principal, selected);
+        }
+
+        return result;
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        await HandleAuthenticateOnceSafeAsync();
+        var feature = Context.Features.Get<ILayeredAuthenticationFeature>();
+
+        if (feature is { IsAmbiguous: true })
+        {
+            await LayeredProblemDetails.WriteAsync(
+                Context,
+                StatusCodes.Status400BadRequest,
+                "invalid_request",
+                "More than one credential",
+                "The request carries more than one credential. Send exactly one: one API key, one bearer token or one session cookie.",
+                acceptedSchemes: feature.PresentedSchemes);
+            return;
+        }
+
+        var accepted = AcceptedSchemes();
+
+        // The scheme that refused the credential speaks first: its answer may be complete on its own (503 while a
+        // dependency is down or load is shed, 403 for a missing CSRF defence), and then no other challenge follows.
+        var refusedBy = feature?.SelectedScheme;
+        if (refusedBy is not null && accepted.Remove(refusedBy))
+        {
+            accepted.Insert(0, refusedBy);
+        }
+
+        foreach (var scheme in accepted)
+        {
+            await Context.ChallengeAsync(scheme, properties);
+            if (Response.HasStarted)
+            {
+                return;
+            }
+
+            if (Response.StatusCode is >= 300 and < 400)
+            {
+                // An interactive scheme chose to redirect (a browser sent to its portal): that answer stands alone.
+                Response.Headers.Remove(HeaderNames.WWWAuthenticate);
+                return;
+            }
+        }
+
+        var refused = feature?.SelectedScheme;
+        var (error, detail) = refused switch
+        {
+            null => ("unauthorized", "This endpoint requires authentication."),
+            _ when feature!.SchemeNotAllowed => ("credential_not_accepted", $"This endpoint does not accept {refused} credentials."),
+            _ when IsBearer(refused) => ("invalid_token", "The credential was not accepted."),
+            _ => ("invalid_credential", "The credential was not accepted."),
+        };
+        await LayeredProblemDetails.WriteAsync(
+            Context,
+            StatusCodes.Status401Unauthorized,
+            error,
+            "Unauthorized",
+            detail,
+            acceptedSchemes: accepted);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        await HandleAuthenticateOnceSafeAsync();
+        var selected = Context.Features.Get<ILayeredAuthenticationFeature>()?.SelectedScheme;
+        if (selected is not null)
+        {
+            // Let the scheme's own forbid logic and events run; the status and body are ours.
+            await Context.ForbidAsync(selected, properties);
+        }
+
+        var scopes = properties.GetParameter<IReadOnlyList<string>>(LayeredAuthProperties.RequiredScopes);
+        var match = properties.GetParameter<ScopeMatch>(LayeredAuthProperties.ScopeMatch);
+        var tenantMismatch = properties.GetParameter<bool>(LayeredAuthProperties.TenantMismatch);
+
+        if (scopes is { Count: > 0 })
+        {
+            var scopeList = string.Join(' ', scopes);
+            Logger.InsufficientScope(selected ?? "unknown", match == ScopeMatch.All ? "all" : "any", scopeList);
+            var challenge = selected is null ? null : Options.FindCredentialScheme(selected)?.InsufficientScopeChallenge;
+            if (challenge is not null && !Response.HasStarted)
+            {
+                Response.Headers.WWWAuthenticate =
+                    $"{challenge} error=\"insufficient_scope\", error_description=\"The token lacks a required scope.\", scope=\"{scopeList}\"";
+            }
+
+            await LayeredProblemDetails.WriteAsync(
+                Context,
+                StatusCodes.Status403Forbidden,
+                "insufficient_scope",
+                "Insufficient scope",
+                match == ScopeMatch.All
+                    ? $"This endpoint requires all of the scopes: {scopeList}."
+                    : $"This endpoint requires one of the scopes: {scopeList}.",
+                requiredScopes: scopes);
+            return;
+        }
+
+        await LayeredProblemDetails.WriteAsync(
+            Context,
+            StatusCodes.Status403Forbidden,
+            tenantMismatch ? "tenant_mismatch" : "forbidden",
+            "Forbidden",
+            tenantMismatch
+                ? "The caller does not belong to the tenant named in the request."
+                : "The caller is not allowed to use this endpoint.");
+    }
+
+    private LayeredAuthenticationFeature Select()
+    {
+        string? first = null;
+        List<string>? presented = null;
+        var credentials = 0;
+        foreach (var scheme in Options.CredentialSchemes)
+        {
+            var count = scheme.CountCredentials(Context);
+            if (count <= 0)
+            {
+                continue;
+            }
+
+            credentials += count;
+            if (first is null)
+            {
+                first = scheme.Name;
+            }
+            else
+            {
+                (presented ??= [first]).Add(scheme.Name);
+            }
+        }
+
+        // Two Authorization headers are two credentials whatever their schemes say (and whether or not a registered
+        // scheme reads them): which one a handler would pick is exactly the guess selection must not make.
+        if (presented is not null || credentials > 1 || Request.Headers.Authorization.Count > 1)
+        {
+            return new LayeredAuthenticationFeature { PresentedSchemes = presented ?? (first is null ? [] : [first]), IsAmbiguous = true };
+        }
+
+        if (first is null)
+        {
+            return Empty;
+        }
+
+        var allowed = AllowedSchemes();
+        return new LayeredAuthenticationFeature
+        {
+            SelectedScheme = first,
+            PresentedSchemes = [first],
+            SchemeNotAllowed = allowed is not null && !allowed.Contains(first, StringComparer.Ordinal),
+        };
+    }
+
+    private static readonly LayeredAuthenticationFeature Empty = new();
+
+    private IReadOnlyList<string>? AllowedSchemes() =>
+        Context.GetEndpoint()?.Metadata.GetMetadata<IAllowedSchemesMetadata>()?.Schemes;
+
+    private List<string> AcceptedSchemes()
+    {
+        var allowed = AllowedSchemes();
+        var accepted = new List<string>(Options.CredentialSchemes.Count);
+        foreach (var scheme in Options.CredentialSchemes)
+        {
+            if (allowed is null || allowed.Contains(scheme.Name, StringComparer.Ordinal))
+            {
+                accepted.Add(scheme.Name);
+            }
+        }
+
+        return accepted;
+    }
+
+    private bool IsBearer(string scheme) =>
+        string.Equals(Options.FindCredentialScheme(scheme)?.InsufficientScopeChallenge, "Bearer", StringComparison.Ordinal);
+
+    private static void MarkScheme(ClaimsPrincipal? principal, string scheme)
+    {
+        if (principal is null)
+        {
+            return;
+        }
+
+        // The scheme that validated the credential is the only authority on it: whatever claim of that type a
+        // credential or a handler's event brought in is replaced, on every identity of the principal.
+        foreach (var identity in principal.Identities)
+        {
+            foreach (var claim in identity.FindAll(LayeredClaimTypes.Scheme).ToList())
+            {
+                identity.TryRemoveClaim(claim);
+            }
+        }
+
+        (principal.Identity as ClaimsIdentity)?.AddClaim(new Claim(LayeredClaimTypes.Scheme, scheme));
+    }
+}
