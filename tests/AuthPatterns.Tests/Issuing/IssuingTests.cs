@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using AuthPatterns.Issuing;
 using AuthPatterns.Jwt;
+using AuthPatterns.Tests.Jwt;
 using AuthPatterns.Tests.Layered;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using static AuthPatterns.Tests.Jwt.JwtTestKit;
 
-namespace AuthPatterns.Tests.Jwt;
+namespace AuthPatterns.Tests.Issuing;
 
 public sealed class IssuingTests : IDisposable
 {

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using AuthPatterns.Issuing;
+using AuthPatterns.Tests.Jwt;
 using AuthPatterns.Tool;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace AuthPatterns.Tests.Jwt;
+namespace AuthPatterns.Tests.Tool;
 
 /// <summary><c>authpatterns token mint</c>: development tokens signed by the development key ring.</summary>
 public sealed class TokenCommandTests : IDisposable

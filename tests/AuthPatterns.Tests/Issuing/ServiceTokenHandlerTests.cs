@@ -1,11 +1,12 @@
 using System.Net;
 using AuthPatterns.Issuing;
+using AuthPatterns.Tests.Jwt;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace AuthPatterns.Tests.Jwt;
+namespace AuthPatterns.Tests.Issuing;
 
 /// <summary>The outgoing service-token handler against a fake OAuth2 token endpoint, on a fake clock.</summary>
 public sealed class ServiceTokenHandlerTests : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using AuthPatterns.Authorization;
 
-namespace AuthPatterns.Tests.Layered;
+namespace AuthPatterns.Tests.Authorization;
 
 public sealed class ScopeClaimNormalizerTests
 {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AuthPatterns.Issuing;
+using AuthPatterns.Tests.Jwt;
 using AuthPatterns.Tool;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using static AuthPatterns.Tests.Jwt.JwtTestKit;
 
-namespace AuthPatterns.Tests.Jwt;
+namespace AuthPatterns.Tests.Issuing;
 
 /// <summary>
 /// The signing key ring against someone who can write its directory, a bad file, a wrong clock, Data Protection keys

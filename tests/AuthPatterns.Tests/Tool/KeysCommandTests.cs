@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
 using AuthPatterns.ApiKeys;
+using AuthPatterns.Tests.ApiKeys;
 using AuthPatterns.Tool;
 using Microsoft.EntityFrameworkCore;
 
-namespace AuthPatterns.Tests.ApiKeys;
+namespace AuthPatterns.Tests.Tool;
 
 /// <summary><c>authpatterns keys ...</c>, parsed and invoked in process against a temporary SQLite file.</summary>
 public sealed class KeysCommandTests : IDisposable
