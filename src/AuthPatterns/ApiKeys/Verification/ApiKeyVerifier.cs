@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.RateLimiting;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,8 +17,10 @@ internal sealed record ApiKeyVerification(string Outcome, string? KeyId, ApiKeyR
 }
 
 /// <summary>
-/// Verifies presented keys, cheapest check first: format and checksum (no I/O), the verified-key cache (keyed by an
-/// HMAC of the whole key under a per-process secret), the unknown-id cache, the store, the key's state, the per-key
+/// Verifies presented keys, cheapest check first: format and checksum (no I/O), the verified-key cache (a
+/// <see cref="CredentialCache{TValue}"/> keyed by an HMAC of the whole key under a per-process secret, bounded by
+/// <c>CacheSizeLimit</c> entries, least recently used evicted first so new keys keep being cached when it is full),
+/// the unknown-id cache, the store, the key's state, the per-key
 /// and per-address budgets, and only then Argon2id, under a concurrency limit that sheds load rather than queueing
 /// without bound. Concurrent first uses of one key share one Argon2id verification. State (expiry, revocation,
 /// networks) is checked on every request, cached or not.
@@ -39,13 +40,12 @@ internal sealed class ApiKeyVerifier : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ApiKeyAuthenticationOptions _options;
-    private readonly ThreadLocal<IncrementalHash> _cacheKeyHmac;
-    private readonly ConcurrentDictionary<string, CachedKey> _verified = new(StringComparer.Ordinal);
+    private readonly CredentialCache<CachedKey> _verified;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _unknownIds = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<ApiKeyVerification>>> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _evictedAt = new(StringComparer.Ordinal);
     private readonly ConcurrencyLimiter _hashSlots;
     private long _epoch;
+    private long _evictedFloor;
     private readonly PartitionedRateLimiter<string> _perKey;
     private readonly PartitionedRateLimiter<string> _perAddress;
     private readonly PartitionedRateLimiter<string> _reserved;
@@ -63,9 +63,8 @@ internal sealed class ApiKeyVerifier : IDisposable
         _logger = logger;
         _options = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
 
-        // One HMAC instance per thread under one random per-process secret: no key schedule per request.
-        var secret = RandomNumberGenerator.GetBytes(32);
-        _cacheKeyHmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret), trackAllValues: true);
+        // One entry counts one unit: the budget is a number of keys.
+        _verified = new CredentialCache<CachedKey>(_options.CacheSizeLimit, time);
         _hashSlots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = _options.MaxConcurrentVerifications,
@@ -92,16 +91,11 @@ internal sealed class ApiKeyVerifier : IDisposable
         }
 
         var now = _time.GetUtcNow();
-        var cacheKey = CacheKeyOf(presented);
-        if (_verified.TryGetValue(cacheKey, out var cached))
+        var cacheKey = _verified.KeyOf(presented);
+        if (_verified.TryGet(cacheKey, out var cached))
         {
-            if (cached.Until > now)
-            {
-                ApiKeyTelemetry.CacheHit();
-                return CheckState(cached.Record, cached.Networks, address, now);
-            }
-
-            _verified.TryRemove(KeyValuePair.Create(cacheKey, cached));
+            ApiKeyTelemetry.CacheHit();
+            return CheckState(cached.Record, cached.Networks, address, now);
         }
 
         ApiKeyTelemetry.CacheMiss();
@@ -139,62 +133,48 @@ internal sealed class ApiKeyVerifier : IDisposable
         }
 
         var partition = address?.ToString() ?? "unknown";
-        var verification = _inFlight.GetOrAdd(
+
+        // The shared verification is not cancelled by one caller going away: others may be waiting for it.
+        var result = await _verified.ShareAsync(
             cacheKey,
-            static (key, state) => new Lazy<Task<ApiKeyVerification>>(
-                () => state.Verifier.VerifyHashAsync(state.Presented, key, state.Record, state.Networks, state.Partition, state.Epoch)),
-            (Verifier: this, Presented: presented, Record: record, Networks: networks, Partition: partition, Epoch: epoch));
-        try
-        {
-            // The shared verification is not cancelled by one caller going away: others may be waiting for it.
-            var result = await verification.Value.WaitAsync(cancellationToken);
-            return result.Succeeded ? CheckState(result.Record!, networks, address, _time.GetUtcNow()) : result;
-        }
-        finally
-        {
-            _inFlight.TryRemove(KeyValuePair.Create(cacheKey, verification));
-        }
+            (Verifier: this, Presented: presented, Key: cacheKey, Record: record, Networks: networks, Partition: partition, Epoch: epoch),
+            static state => state.Verifier.VerifyHashAsync(state.Presented, state.Key, state.Record, state.Networks, state.Partition, state.Epoch),
+            cancellationToken);
+        return result.Succeeded ? CheckState(result.Record!, networks, address, _time.GetUtcNow()) : result;
     }
 
     /// <summary>Drops a key from every cache of this instance (after a revocation or a change).</summary>
     public void Evict(string keyId)
     {
+        var epoch = Interlocked.Increment(ref _epoch);
         if (_evictedAt.Count >= _options.CacheSizeLimit)
         {
+            // Forgetting which keys were evicted when must not let an older verification cache: none from before this may.
+            InterlockedMax(ref _evictedFloor, epoch);
             _evictedAt.Clear();
         }
 
-        _evictedAt[keyId] = Interlocked.Increment(ref _epoch);
+        // The epoch is recorded before the entries go, so a verification caching meanwhile sees one or the other.
+        _evictedAt[keyId] = epoch;
         _unknownIds.TryRemove(keyId, out _);
-        foreach (var entry in _verified)
-        {
-            if (string.Equals(entry.Value.Record.Id, keyId, StringComparison.Ordinal))
-            {
-                _verified.TryRemove(entry);
-            }
-        }
+        _verified.RemoveWhere(keyId, static (cached, id) => string.Equals(cached.Record.Id, id, StringComparison.Ordinal));
     }
 
     public void Dispose()
     {
-        foreach (var hmac in _cacheKeyHmac.Values)
-        {
-            hmac.Dispose();
-        }
-
-        _cacheKeyHmac.Dispose();
+        _verified.Dispose();
         _hashSlots.Dispose();
         _perKey.Dispose();
         _perAddress.Dispose();
         _reserved.Dispose();
     }
 
-    private async Task<ApiKeyVerification> VerifyHashAsync(string presented, string cacheKey, ApiKeyRecord record, IPNetwork[] networks, string partition, long epoch)
+    private async Task<ApiKeyVerification> VerifyHashAsync(string presented, CredentialKey cacheKey, ApiKeyRecord record, IPNetwork[] networks, string partition, long epoch)
     {
         await Task.Yield();
 
         // A verification that finished between this caller's cache miss and now has already cached the key.
-        if (_verified.TryGetValue(cacheKey, out var cached) && cached.Until > _time.GetUtcNow())
+        if (_verified.TryGet(cacheKey, out var cached))
         {
             return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, cached.Record);
         }
@@ -321,50 +301,45 @@ internal sealed class ApiKeyVerifier : IDisposable
         return parsed.Count > 0 ? [.. parsed] : [new IPNetwork(IPAddress.IPv6None, 128)];
     }
 
-    private string CacheKeyOf(string presented)
+    private void Remember(CredentialKey cacheKey, ApiKeyRecord record, IPNetwork[] networks, long epoch)
     {
-        // Keys are ASCII and of fixed length (checked by the parser), so this stays small.
-        Span<byte> ascii = stackalloc byte[presented.Length];
-        Encoding.ASCII.GetBytes(presented, ascii);
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        var hmac = _cacheKeyHmac.Value!;
-        hmac.AppendData(ascii);
-        hmac.GetHashAndReset(mac);
-        CryptographicOperations.ZeroMemory(ascii);
-        return Convert.ToBase64String(mac);
-    }
-
-    private void Remember(string cacheKey, ApiKeyRecord record, IPNetwork[] networks, long epoch)
-    {
-        if (_evictedAt.TryGetValue(record.Id, out var evicted) && evicted > epoch)
+        if (IsEvictedSince(record.Id, epoch))
         {
             return;
         }
 
-        var now = _time.GetUtcNow();
-        var until = now + _options.CacheLifetime;
+        var until = _time.GetUtcNow() + _options.CacheLifetime;
         if (record.ExpiresAt is { } expires && expires < until)
         {
             until = expires;
         }
 
-        if (_verified.Count >= _options.CacheSizeLimit)
-        {
-            foreach (var entry in _verified)
-            {
-                if (entry.Value.Until <= now)
-                {
-                    _verified.TryRemove(entry);
-                }
-            }
+        // Full of live keys, the least recently used make room: a new key is always cached.
+        _verified.Set(cacheKey, new CachedKey(record, networks), until);
 
-            if (_verified.Count >= _options.CacheSizeLimit)
+        // An eviction that ran between the check above and the set has either removed the entry or is seen here.
+        if (IsEvictedSince(record.Id, epoch))
+        {
+            _verified.Remove(cacheKey);
+        }
+    }
+
+    private bool IsEvictedSince(string keyId, long epoch) =>
+        Interlocked.Read(ref _evictedFloor) > epoch || (_evictedAt.TryGetValue(keyId, out var evicted) && evicted > epoch);
+
+    private static void InterlockedMax(ref long location, long value)
+    {
+        var current = Interlocked.Read(ref location);
+        while (current < value)
+        {
+            var seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
             {
                 return;
             }
-        }
 
-        _verified[cacheKey] = new CachedKey(record, networks, until);
+            current = seen;
+        }
     }
 
     private void RememberUnknown(string keyId, DateTimeOffset now)
@@ -392,5 +367,5 @@ internal sealed class ApiKeyVerifier : IDisposable
                 AutoReplenishment = true,
             }));
 
-    private sealed record CachedKey(ApiKeyRecord Record, IPNetwork[] Networks, DateTimeOffset Until);
+    private sealed record CachedKey(ApiKeyRecord Record, IPNetwork[] Networks);
 }
