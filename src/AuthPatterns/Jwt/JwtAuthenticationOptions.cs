@@ -84,11 +84,23 @@ public sealed class JwtAuthenticationOptions
     /// </summary>
     public bool? RequireHttpsMetadata { get; set; }
 
-    /// <summary>Whether validated tokens are cached (keyed by their SHA-256, never past their <c>exp</c>); on by default.</summary>
+    /// <summary>
+    /// Whether validated tokens are cached (keyed by a keyed hash of the token, never past their <c>exp</c>); on by
+    /// default.
+    /// </summary>
     public bool EnableTokenCache { get; set; } = true;
 
-    /// <summary>The most validated tokens kept in the cache; 10,000 by default.</summary>
+    /// <summary>
+    /// The most validated tokens kept in the cache; 10,000 by default. Each entry is charged at least
+    /// <see cref="TokenCacheSizeLimitBytes"/> / <see cref="TokenCacheSize"/> bytes, so both bounds hold.
+    /// </summary>
     public int TokenCacheSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// The most memory the validated-token cache may hold, in bytes, estimated from the claims each entry keeps; 32 MiB
+    /// by default. The least recently used entries are dropped first.
+    /// </summary>
+    public long TokenCacheSizeLimitBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>Checks the options and throws an <see cref="InvalidOperationException"/> naming the first wrong one.</summary>
     public void Validate()
@@ -186,6 +198,11 @@ public sealed class JwtAuthenticationOptions
         if (TokenCacheSize < 1)
         {
             throw new InvalidOperationException($"{prefix}TokenCacheSize must be positive.");
+        }
+
+        if (TokenCacheSizeLimitBytes < 64 * 1024)
+        {
+            throw new InvalidOperationException($"{prefix}TokenCacheSizeLimitBytes must be at least 64 KiB.");
         }
     }
 

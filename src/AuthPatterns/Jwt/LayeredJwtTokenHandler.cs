@@ -17,7 +17,8 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
 {
     private readonly JwtStructureValidator _structure;
     private readonly IJwtKeySource _keys;
-    private readonly JwtValidatedTokenCache? _cache;
+    private readonly CredentialCache<ValidatedToken>? _cache;
+    private readonly long _minimumEntrySize;
     private readonly IJwtRevocationList? _revocations;
     private readonly JsonWebTokenHandler _inner = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
     private readonly TimeProvider _time;
@@ -28,7 +29,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         JwtAuthenticationOptions options,
         string authenticationType,
         IJwtKeySource keys,
-        JwtValidatedTokenCache? cache,
+        CredentialCache<ValidatedToken>? cache,
         IJwtRevocationList? revocations,
         TimeProvider time,
         ILogger logger)
@@ -36,6 +37,10 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         _structure = new JwtStructureValidator(options);
         _keys = keys;
         _cache = cache;
+
+        // Each entry is charged at least its share of the count bound, so the byte budget also holds the cache to
+        // TokenCacheSize entries.
+        _minimumEntrySize = (options.TokenCacheSizeLimitBytes + options.TokenCacheSize - 1) / options.TokenCacheSize;
         _revocations = revocations;
         _time = time;
         _logger = logger;
@@ -50,14 +55,20 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             return Fail(JwtRefusal.TooLarge);
         }
 
-        TokenHash hash = default;
+        CredentialKey key = default;
         if (_cache is not null)
         {
-            hash = TokenHash.Of(token);
-            if (_cache.TryGet(hash, out var cached) && _keys.IsPublished(cached!.KeyId))
+            key = _cache.KeyOf(token);
+            if (_cache.TryGet(key, out var cached))
             {
-                JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
-                return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached, "valid_cached");
+                if (_keys.IsPublished(cached.KeyId))
+                {
+                    JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+                    return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached, "valid_cached");
+                }
+
+                // Its key left the JWKS: the token is validated again below, and refused unless the key comes back.
+                _cache.Remove(key);
             }
 
             JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
@@ -108,10 +119,12 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         }
 
         var entry = new ValidatedToken(
-            jwt,
             [.. identity.Claims],
             header.KeyId,
             jwt.TryGetPayloadValue<string>(LayeredClaimTypes.TokenId, out var jti) ? jti : null,
+            jwt.Issuer,
+            jwt.Typ,
+            jwt.ValidFrom,
             new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
 
         if (await IsRevokedAsync(entry))
@@ -126,7 +139,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             return Result(identity, jwt);
         }
 
-        _cache.Add(hash, entry);
+        _cache.Set(key, entry, entry.ExpiresAt, Math.Max(entry.EstimateSize(), _minimumEntrySize));
         return Success(entry, "valid");
     }
 
@@ -147,7 +160,14 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     {
         LayeredAuthTelemetry.RecordOutcome(_authenticationType, outcome);
         // A fresh identity per request (its claims cloned): events may change it without touching the cached claims.
-        return Result(new ClaimsIdentity(entry.Claims, _authenticationType, LayeredClaimTypes.Subject, "role"), entry.Token);
+        return new TokenValidationResult
+        {
+            IsValid = true,
+            ClaimsIdentity = new ClaimsIdentity(entry.Claims, _authenticationType, LayeredClaimTypes.Subject, "role"),
+            SecurityToken = new CachedJwtSecurityToken(entry),
+            Issuer = entry.Issuer,
+            TokenType = entry.TokenType,
+        };
     }
 
     private static TokenValidationResult Result(ClaimsIdentity identity, JsonWebToken token) => new()

@@ -1,3 +1,4 @@
+using AuthPatterns.Infrastructure;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -98,7 +99,7 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
 }
 
 /// <summary>The scheme's long-lived parts, built once from its validated options.</summary>
-internal sealed class JwtSchemeRuntime
+internal sealed class JwtSchemeRuntime : IDisposable
 {
     public JwtSchemeRuntime(
         IOptionsMonitor<JwtAuthenticationOptions> optionsMonitor,
@@ -113,7 +114,7 @@ internal sealed class JwtSchemeRuntime
         KeySource = Options.UseLocalSigningKeys
             ? services.GetRequiredService<Issuing.LocalSigningKeySource>()
             : new JwksKeySource(Options, RequireHttps, services.GetRequiredService<IHttpClientFactory>(), time, logger);
-        Cache = Options.EnableTokenCache ? new JwtValidatedTokenCache(Options.TokenCacheSize, time) : null;
+        Cache = Options.EnableTokenCache ? new CredentialCache<ValidatedToken>(Options.TokenCacheSizeLimitBytes, time) : null;
         TokenHandler = new LayeredJwtTokenHandler(
             Options, LayeredAuthSchemes.Bearer, KeySource, Cache, services.GetService<IJwtRevocationList>(), time, logger);
     }
@@ -124,7 +125,9 @@ internal sealed class JwtSchemeRuntime
 
     public IJwtKeySource KeySource { get; }
 
-    public JwtValidatedTokenCache? Cache { get; }
+    public CredentialCache<ValidatedToken>? Cache { get; }
 
     public LayeredJwtTokenHandler TokenHandler { get; }
+
+    public void Dispose() => Cache?.Dispose();
 }

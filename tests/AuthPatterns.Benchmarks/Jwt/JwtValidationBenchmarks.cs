@@ -54,7 +54,7 @@ public class JwtValidationBenchmarks
         _parameters = new TokenValidationParameters();
         PostConfigureJwtBearerOptions.Harden(_parameters, options, keys, TimeProvider.System);
         _uncached = new LayeredJwtTokenHandler(options, "Bearer", keys, cache: null, revocations: null, TimeProvider.System, NullLogger.Instance);
-        _cached = new LayeredJwtTokenHandler(options, "Bearer", keys, new JwtValidatedTokenCache(1000, TimeProvider.System), revocations: null, TimeProvider.System, NullLogger.Instance);
+        _cached = new LayeredJwtTokenHandler(options, "Bearer", keys, new AuthPatterns.Infrastructure.CredentialCache<ValidatedToken>(options.TokenCacheSizeLimitBytes, TimeProvider.System), revocations: null, TimeProvider.System, NullLogger.Instance);
 
         if (!_stock.ValidateTokenAsync(_token, _stockParameters).GetAwaiter().GetResult().IsValid
             || !_uncached.ValidateTokenAsync(_token, _parameters).GetAwaiter().GetResult().IsValid

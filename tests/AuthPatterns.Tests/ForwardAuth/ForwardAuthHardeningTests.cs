@@ -261,18 +261,19 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
     [Fact]
     public void Finding5_cache_keys_separate_every_part_the_portal_sees()
     {
-        var verifier = new ForwardAuthSessionVerifier(null!, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ForwardAuthSessionVerifier>.Instance);
+        using var cache = new AuthPatterns.Infrastructure.CredentialCache<ForwardAuthSessionVerifier.CachedSession>(10, TimeProvider.System);
         var basis = new ForwardedRequest("GET", "https", "app.example.com", "/a?b", "203.0.113.5");
-        var key = verifier.CacheKey("c=1", basis, []);
+        AuthPatterns.Infrastructure.CredentialKey Key(string cookie, ForwardedRequest request) =>
+            ForwardAuthSessionVerifier.CacheKey(cache, cache.KeyOf(cookie), request, []);
+        var key = Key("c=1", basis);
 
-        Assert.Equal(key, verifier.CacheKey("c=1", basis with { Host = "APP.example.com" }, []));
-        Assert.NotEqual(key, verifier.CacheKey("c=2", basis, []));
-        Assert.NotEqual(key, verifier.CacheKey("c=1", basis with { Method = "POST" }, []));
-        Assert.NotEqual(key, verifier.CacheKey("c=1", basis with { Proto = "http" }, []));
-        Assert.NotEqual(key, verifier.CacheKey("c=1", basis with { Host = "other.example.com" }, []));
-        Assert.NotEqual(key, verifier.CacheKey("c=1", basis with { Uri = "/a?c" }, []));
-        Assert.NotEqual(key, verifier.CacheKey("c=1", basis with { For = "198.51.100.1" }, []));
-        Assert.DoesNotContain("c=1", key, StringComparison.Ordinal);
+        Assert.Equal(key, Key("c=1", basis with { Host = "APP.example.com" }));
+        Assert.NotEqual(key, Key("c=2", basis));
+        Assert.NotEqual(key, Key("c=1", basis with { Method = "POST" }));
+        Assert.NotEqual(key, Key("c=1", basis with { Proto = "http" }));
+        Assert.NotEqual(key, Key("c=1", basis with { Host = "other.example.com" }));
+        Assert.NotEqual(key, Key("c=1", basis with { Uri = "/a?c" }));
+        Assert.NotEqual(key, Key("c=1", basis with { For = "198.51.100.1" }));
     }
 
     [Theory]

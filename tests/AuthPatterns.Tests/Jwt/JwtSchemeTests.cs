@@ -141,30 +141,6 @@ public sealed class JwtSchemeTests : IDisposable
     }
 
     [Fact]
-    public void Cache_never_returns_an_entry_at_or_after_exp_and_stays_bounded()
-    {
-        var cache = new JwtValidatedTokenCache(capacity: 4, _time);
-        var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(Token());
-        var entry = new ValidatedToken(jwt, [], "k1", null, _time.GetUtcNow().AddSeconds(10));
-        var key = TokenHash.Of("a");
-        cache.Add(key, entry);
-        Assert.True(cache.TryGet(key, out _));
-        _time.Advance(TimeSpan.FromSeconds(10));
-        Assert.False(cache.TryGet(key, out _));
-
-        cache.Add(TokenHash.Of("expired"), entry);
-        Assert.Equal(0, cache.Count);
-
-        var live = entry with { ExpiresAt = _time.GetUtcNow().AddMinutes(5) };
-        for (var i = 0; i < 100; i++)
-        {
-            cache.Add(TokenHash.Of("t" + i), live);
-        }
-
-        Assert.InRange(cache.Count, 1, 4);
-    }
-
-    [Fact]
     public async Task Failures_are_never_cached()
     {
         var jwks = new FakeJwksHandler(JwtTestKit.Jwks(Jwk(_key, "k1")));
