@@ -90,6 +90,9 @@ internal sealed class JwtValidatedTokenCache
 
     public void Remove(TokenHash key) => _entries.TryRemove(key, out _);
 
+    /// <summary>Drops every entry (after deny-list changes may have been missed).</summary>
+    public void Clear() => _entries.Clear();
+
     // Drops expired entries; when that is not enough, drops about a quarter of the rest. One evictor at a time.
     private void Evict()
     {

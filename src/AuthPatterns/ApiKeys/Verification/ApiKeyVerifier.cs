@@ -46,6 +46,7 @@ internal sealed class ApiKeyVerifier : IDisposable
     private readonly ConcurrentDictionary<string, long> _evictedAt = new(StringComparer.Ordinal);
     private readonly ConcurrencyLimiter _hashSlots;
     private long _epoch;
+    private long _clearedAt;
     private readonly PartitionedRateLimiter<string> _perKey;
     private readonly PartitionedRateLimiter<string> _perAddress;
     private readonly PartitionedRateLimiter<string> _reserved;
@@ -173,6 +174,18 @@ internal sealed class ApiKeyVerifier : IDisposable
                 _verified.TryRemove(entry);
             }
         }
+    }
+
+    /// <summary>
+    /// Drops every key from every cache of this instance: after revocations may have been missed (a broadcast channel
+    /// that was down), nothing verified before now is trusted again without the store.
+    /// </summary>
+    public void EvictAll()
+    {
+        Volatile.Write(ref _clearedAt, Interlocked.Increment(ref _epoch));
+        _evictedAt.Clear();
+        _unknownIds.Clear();
+        _verified.Clear();
     }
 
     public void Dispose()
@@ -336,7 +349,7 @@ internal sealed class ApiKeyVerifier : IDisposable
 
     private void Remember(string cacheKey, ApiKeyRecord record, IPNetwork[] networks, long epoch)
     {
-        if (_evictedAt.TryGetValue(record.Id, out var evicted) && evicted > epoch)
+        if (Volatile.Read(ref _clearedAt) > epoch || (_evictedAt.TryGetValue(record.Id, out var evicted) && evicted > epoch))
         {
             return;
         }
