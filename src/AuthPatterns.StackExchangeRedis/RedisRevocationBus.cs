@@ -51,7 +51,7 @@ internal sealed class RedisRevocationBus : IHostedService
     {
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;
-        var subscribing = _redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => { _ = HandleAsync(message); });
+        var subscribing = _redis.GetSubscriber().SubscribeAsync(Channel, (channel, message) => _ = HandleAsync(message));
         if (!_redis.IsConnected)
         {
             // Redis is down at startup: the application starts anyway; the subscription is made when Redis is back.
