@@ -160,6 +160,18 @@ internal sealed class ApiKeyVerifier : IDisposable
         _verified.RemoveWhere(keyId, static (cached, id) => string.Equals(cached.Record.Id, id, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Drops every key from every cache of this instance: after revocations may have been missed (a broadcast channel
+    /// that was down), nothing verified before now is trusted again without the store.
+    /// </summary>
+    public void EvictAll()
+    {
+        InterlockedMax(ref _evictedFloor, Interlocked.Increment(ref _epoch));
+        _evictedAt.Clear();
+        _unknownIds.Clear();
+        _verified.Clear();
+    }
+
     public void Dispose()
     {
         _verified.Dispose();

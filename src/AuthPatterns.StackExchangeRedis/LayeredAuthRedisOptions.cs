@@ -1,0 +1,21 @@
+namespace AuthPatterns.StackExchangeRedis;
+
+/// <summary>How the instances reach the Redis they share (section <c>LayeredAuth:Redis</c>).</summary>
+public sealed class LayeredAuthRedisOptions
+{
+    /// <summary>The configuration section under <c>LayeredAuth</c>: <c>Redis</c>.</summary>
+    public const string ConfigurationSection = "Redis";
+
+    /// <summary>
+    /// A StackExchange.Redis configuration string, for example <c>redis.internal:6379,password=...</c>
+    /// (<c>LayeredAuth:Redis:Configuration</c>). Required. <c>abortConnect</c> is always turned off: the application
+    /// starts while Redis is down and connects when it is back.
+    /// </summary>
+    public string? Configuration { get; set; }
+
+    /// <summary>
+    /// The prefix of the channel and keys the library uses (<c>{prefix}:revocations</c>, <c>{prefix}:jwt-deny</c>);
+    /// applications sharing one Redis keep theirs apart with different prefixes. Default <c>authpatterns</c>.
+    /// </summary>
+    public string KeyPrefix { get; set; } = "authpatterns";
+}

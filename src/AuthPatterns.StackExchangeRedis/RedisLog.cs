@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace AuthPatterns.StackExchangeRedis;
+
+internal static partial class RedisLog
+{
+    [LoggerMessage(5000, LogLevel.Warning, "Redis is unreachable ({FailureType}); revocations reach the other instances only when their caches expire, and this instance drops its cached verifications when Redis is back.", EventName = "RedisConnectionLost")]
+    public static partial void ConnectionLost(this ILogger logger, string failureType, Exception? exception);
+
+    [LoggerMessage(5001, LogLevel.Information, "Redis is reachable again; this instance dropped its cached verifications and reloaded the token deny list, since it cannot know which revocations it missed.", EventName = "RedisConnectionRestored")]
+    public static partial void ConnectionRestored(this ILogger logger);
+
+    [LoggerMessage(5002, LogLevel.Warning, "Could not subscribe to the revocation channel; it is subscribed when Redis is reachable.", EventName = "RedisSubscribeFailed")]
+    public static partial void SubscribeFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(5003, LogLevel.Warning, "The revocation of token id {TokenId} is stored on this instance but not in Redis nor broadcast; the other instances do not refuse it.", EventName = "RedisTokenRevocationNotBroadcast")]
+    public static partial void TokenRevocationNotBroadcast(this ILogger logger, string tokenId, Exception? exception);
+
+    [LoggerMessage(5004, LogLevel.Warning, "Could not load the token deny list from Redis; this instance knows only the revocations it received.", EventName = "RedisDenyListLoadFailed")]
+    public static partial void DenyListLoadFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(5005, LogLevel.Warning, "Ignored a malformed message on the revocation channel.", EventName = "RedisMalformedMessage")]
+    public static partial void MalformedMessage(this ILogger logger);
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using AuthPatterns.ApiKeys;
+using AuthPatterns.Jwt;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AuthPatterns.StackExchangeRedis;
+
+/// <summary>
+/// The one revocation channel every instance subscribes to. Messages are <c>k:{keyId}</c> (an API key was revoked or
+/// changed) and <c>j:{unix ms}:{jti}</c> (a token id was denied until then). When the subscription comes back after
+/// Redis was unreachable, the instance drops its cached verifications and reloads the deny list: it cannot know what
+/// it missed.
+/// </summary>
+internal sealed class RedisRevocationBus : IHostedService
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisJwtRevocationList _denyList;
+    private readonly IServiceProvider _services;
+    private readonly ILogger _logger;
+    private readonly List<Func<string, Task>> _keyHandlers = [];
+
+    public RedisRevocationBus(
+        IConnectionMultiplexer redis,
+        RedisJwtRevocationList denyList,
+        IOptions<LayeredAuthRedisOptions> options,
+        IServiceProvider services,
+        ILogger<RedisRevocationBus> logger)
+    {
+        _redis = redis;
+        _denyList = denyList;
+        _services = services;
+        _logger = logger;
+        Channel = RedisChannel.Literal(options.Value.KeyPrefix + ":revocations");
+    }
+
+    public RedisChannel Channel { get; }
+
+    public void OnKeyChanged(Func<string, Task> handler)
+    {
+        lock (_keyHandlers)
+        {
+            _keyHandlers.Add(handler);
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _redis.ConnectionFailed += OnConnectionFailed;
+        _redis.ConnectionRestored += OnConnectionRestored;
+        var subscribing = _redis.GetSubscriber().SubscribeAsync(Channel, (channel, message) => _ = HandleAsync(message));
+        if (!_redis.IsConnected)
+        {
+            // Redis is down at startup: the application starts anyway; the subscription is made when Redis is back.
+            _ = subscribing.ContinueWith(
+                static (task, state) => ((ILogger)state!).SubscribeFailed(task.Exception!.GetBaseException()),
+                _logger,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default);
+            _logger.ConnectionLost("not connected at startup", exception: null);
+            return;
+        }
+
+        try
+        {
+            await subscribing;
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            _logger.SubscribeFailed(exception);
+        }
+
+        await _denyList.LoadAsync();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _redis.ConnectionFailed -= OnConnectionFailed;
+        _redis.ConnectionRestored -= OnConnectionRestored;
+        return Task.CompletedTask;
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            _logger.ConnectionLost(e.FailureType.ToString(), e.Exception);
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != ConnectionType.Subscription)
+        {
+            return;
+        }
+
+        _services.GetService<ApiKeyVerifier>()?.EvictAll();
+        _services.GetService<JwtSchemeRuntime>()?.Cache?.Clear();
+        _logger.ConnectionRestored();
+        _ = _denyList.LoadAsync();
+    }
+
+    private async Task HandleAsync(RedisValue message)
+    {
+        var text = (string?)message;
+        if (text is { Length: > 2 } && text.StartsWith("k:", StringComparison.Ordinal))
+        {
+            var keyId = text[2..];
+            Func<string, Task>[] handlers;
+            lock (_keyHandlers)
+            {
+                handlers = [.. _keyHandlers];
+            }
+
+            foreach (var handler in handlers)
+            {
+                await handler(keyId);
+            }
+
+            return;
+        }
+
+        if (text is { Length: > 2 } && text.StartsWith("j:", StringComparison.Ordinal))
+        {
+            var separator = text.IndexOf(':', 2);
+            if (separator > 2 && separator < text.Length - 1
+                && long.TryParse(text.AsSpan(2, separator - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var until))
+            {
+                _denyList.Remember(text[(separator + 1)..], DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(until, DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())));
+                return;
+            }
+        }
+
+        _logger.MalformedMessage();
+    }
+}

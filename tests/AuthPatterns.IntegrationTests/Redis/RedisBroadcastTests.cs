@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using AuthPatterns.ApiKeys;
+using AuthPatterns.Issuing;
+using AuthPatterns.Jwt;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace AuthPatterns.IntegrationTests.Redis;
+
+/// <summary>
+/// Two in-process instances with caches of their own, sharing the key store (as they would share a database) and the
+/// real Redis, nothing else. Each test uses a channel and keys of its own, so tests running at once never hear each other.
+/// </summary>
+public sealed class RedisBroadcastTests : IAsyncLifetime
+{
+    private const string Issuer = "https://issuer.test";
+    private const string Audience = "orders";
+    private readonly ITestOutputHelper _output;
+    private readonly string _prefix = $"authpatterns-test-{Guid.NewGuid():N}";
+    private readonly string _keyDirectory = Path.Combine(Path.GetTempPath(), $"authpatterns-redis-keys-{Guid.NewGuid():N}");
+    private readonly InMemoryApiKeyStore _store = new();
+    private readonly List<WebApplication> _apps = [];
+
+    public RedisBroadcastTests(ITestOutputHelper output) => _output = output;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in _apps)
+        {
+            await app.DisposeAsync();
+        }
+
+        if (Directory.Exists(_keyDirectory))
+        {
+            Directory.Delete(_keyDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_key_revoked_on_one_instance_is_refused_by_the_other_within_a_second()
+    {
+        var a = await StartAsync(TestEnvironment.RedisConfiguration);
+        var b = await StartAsync(TestEnvironment.RedisConfiguration);
+        var manager = a.Services.GetRequiredService<ApiKeyManager>();
+        using var clientB = b.GetTestClient();
+        var latencies = new List<double>();
+
+        for (var i = 0; i < 100; i++)
+        {
+            var created = await manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "partner", Scopes = ["orders:read"] });
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientB, created.Key));
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientB, created.Key));
+
+            var clock = Stopwatch.StartNew();
+            Assert.True(await manager.RevokeAsync(created.Info.Id, "leaked"));
+            while (await StatusAsync(clientB, created.Key) == HttpStatusCode.OK)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "instance B still accepts a key revoked on A after 5 s");
+                await Task.Delay(1);
+            }
+
+            latencies.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        latencies.Sort();
+        var p50 = latencies[latencies.Count / 2];
+        var p99 = latencies[(int)Math.Ceiling(latencies.Count * 0.99) - 1];
+        _output.WriteLine($"revocation on A refused by B: p50 {p50:F1} ms, p99 {p99:F1} ms, max {latencies[^1]:F1} ms over {latencies.Count} revocations");
+        Assert.True(p99 <= 1000, $"p99 {p99:F1} ms exceeds 1 s");
+    }
+
+    [Fact]
+    public async Task A_token_id_denied_on_one_instance_is_refused_by_the_other_that_had_it_cached()
+    {
+        var a = await StartAsync(TestEnvironment.RedisConfiguration);
+        var b = await StartAsync(TestEnvironment.RedisConfiguration, issuing: true);
+        var token = await b.Services.GetRequiredService<IServiceTokenIssuer>().IssueAsync(new ServiceTokenRequest { Audience = Audience, Subject = "svc" });
+        using var clientB = b.GetTestClient();
+        Assert.Equal(HttpStatusCode.OK, await BearerStatusAsync(clientB, token.AccessToken));
+        Assert.Equal(1, b.Services.GetRequiredService<JwtSchemeRuntime>().Cache!.Count);
+
+        await a.Services.GetRequiredService<IJwtRevocationList>().RevokeAsync(token.TokenId, token.ExpiresAt);
+
+        var clock = Stopwatch.StartNew();
+        while (await BearerStatusAsync(clientB, token.AccessToken) == HttpStatusCode.OK)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "instance B still accepts a token denied on A after 5 s");
+            await Task.Delay(1);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await BearerStatusAsync(clientB, token.AccessToken));
+
+        // A third instance started afterwards loads the shared list from Redis.
+        var c = await StartAsync(TestEnvironment.RedisConfiguration);
+        Assert.True(await c.Services.GetRequiredService<IJwtRevocationList>().IsRevokedAsync(token.TokenId));
+    }
+
+    [Fact]
+    public async Task Redis_unreachable_does_not_fail_startup_nor_requests_and_reports_degraded()
+    {
+        // Port 1 on loopback: nothing listens there, the connection is refused.
+        var app = await StartAsync("127.0.0.1:1,connectTimeout=500", fromConfiguration: true);
+        var manager = app.Services.GetRequiredService<ApiKeyManager>();
+        using var client = app.GetTestClient();
+        var created = await manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "partner", Scopes = ["orders:read"] });
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, created.Key));
+        Assert.True(await manager.RevokeAsync(created.Info.Id, "leaked"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(client, created.Key));
+        var health = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        Assert.Equal(HealthStatus.Degraded, health.Entries["redis"].Status);
+        var denied = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await app.Services.GetRequiredService<IJwtRevocationList>().RevokeAsync("token-1", DateTimeOffset.UtcNow.AddMinutes(5)));
+        Assert.Contains("not broadcast", denied.Message, StringComparison.Ordinal);
+        Assert.True(await app.Services.GetRequiredService<IJwtRevocationList>().IsRevokedAsync("token-1"));
+    }
+
+    [Fact]
+    public async Task Redis_without_a_configuration_string_fails_startup_naming_the_option()
+    {
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(configuration: "", fromConfiguration: true));
+        Assert.Contains("LayeredAuth:Redis:Configuration", failure.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<WebApplication> StartAsync(string configuration, bool issuing = false, bool fromConfiguration = false)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LayeredAuth:Redis:Configuration"] = fromConfiguration ? configuration : null,
+            ["LayeredAuth:Redis:KeyPrefix"] = _prefix,
+        });
+        builder.Services.AddSingleton<IApiKeyStore>(_store);
+        var layered = builder.Services.AddLayeredAuth(builder.Configuration.GetSection("LayeredAuth"))
+            .AddApiKeys(o =>
+            {
+                o.HashMemorySize = 64;
+                o.HashIterations = 1;
+                o.MaxVerificationsPerAddress = 10_000;
+            });
+        if (fromConfiguration)
+        {
+            layered.AddRedis();
+        }
+        else
+        {
+            layered.AddRedis(configuration);
+        }
+
+        if (issuing)
+        {
+            layered.AddJwt(o =>
+            {
+                o.UseLocalSigningKeys = true;
+                o.Issuer = Issuer;
+                o.Audience = Audience;
+            });
+            builder.Services.AddDataProtection()
+                .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(_keyDirectory, "protection")))
+                .SetApplicationName("authpatterns-redis-tests");
+            builder.Services.AddSigningKeyRing(o => o.KeyDirectory = _keyDirectory);
+            builder.Services.AddServiceTokenIssuer(o => o.Issuer = Issuer);
+        }
+
+        builder.Services.AddHealthChecks().AddRedisCheck();
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGet("/whoami", () => "ok").RequireAuthorization();
+        _apps.Add(app);
+        await app.StartAsync();
+        return app;
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        request.Headers.Add("X-API-Key", key);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private static async Task<HttpStatusCode> BearerStatusAsync(HttpClient client, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+}
