@@ -1,46 +1,30 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Jwt;
 
-/// <summary>Runs <see cref="JwtAuthenticationOptions.Validate"/> for the scheme's named options, so mistakes fail at startup.</summary>
-internal sealed class ValidateJwtAuthenticationOptions : IValidateOptions<JwtAuthenticationOptions>
+/// <summary>
+/// What the scheme checks at startup: <see cref="JwtAuthenticationOptions.Validate"/>, then what depends on the
+/// application (https key addresses outside Development, the signing key ring for local keys).
+/// </summary>
+internal static class JwtAuthenticationOptionsValidation
 {
-    private readonly IServiceProvider _services;
-
-    public ValidateJwtAuthenticationOptions(IServiceProvider services) => _services = services;
-
-    public ValidateOptionsResult Validate(string? name, JwtAuthenticationOptions options)
+    public static void Validate(JwtAuthenticationOptions options, IServiceProvider services)
     {
-        if (!string.Equals(name, LayeredAuthSchemes.Bearer, StringComparison.Ordinal))
+        options.Validate();
+        var requireHttps = options.RequireHttpsMetadata ?? services.GetService<IHostEnvironment>()?.IsDevelopment() != true;
+        if (requireHttps)
         {
-            return ValidateOptionsResult.Skip;
+            // Keys fetched over plain HTTP can be replaced by anyone on the path: refuse at startup, not on every token.
+            RequireHttps(options.JwksUri?.ToString(), "JwksUri");
+            RequireHttps(options.Authority, "Authority");
+            RequireHttps(options.MetadataAddress?.ToString(), "MetadataAddress");
         }
 
-        try
+        if (options.UseLocalSigningKeys && services.GetService<Issuing.LocalSigningKeySource>() is null)
         {
-            options.Validate();
-            var requireHttps = options.RequireHttpsMetadata ?? _services.GetService<IHostEnvironment>()?.IsDevelopment() != true;
-            if (requireHttps)
-            {
-                // Keys fetched over plain HTTP can be replaced by anyone on the path: refuse at startup, not on every token.
-                RequireHttps(options.JwksUri?.ToString(), "JwksUri");
-                RequireHttps(options.Authority, "Authority");
-                RequireHttps(options.MetadataAddress?.ToString(), "MetadataAddress");
-            }
-
-            if (options.UseLocalSigningKeys && _services.GetService<Issuing.LocalSigningKeySource>() is null)
-            {
-                return ValidateOptionsResult.Fail(
-                    "LayeredAuth:Jwt:UseLocalSigningKeys needs the application's signing key ring: call services.AddSigningKeyRing().");
-            }
-
-            return ValidateOptionsResult.Success;
-        }
-        catch (InvalidOperationException exception)
-        {
-            return ValidateOptionsResult.Fail(exception.Message);
+            throw new InvalidOperationException(
+                "LayeredAuth:Jwt:UseLocalSigningKeys needs the application's signing key ring: call services.AddSigningKeyRing().");
         }
     }
 

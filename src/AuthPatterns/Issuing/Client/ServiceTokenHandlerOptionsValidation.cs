@@ -1,36 +1,31 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Issuing;
 
 /// <summary>
-/// Runs <see cref="ServiceTokenHandlerOptions.Validate"/> for every client's named options, and refuses a token
-/// endpoint that would receive the client secret in clear, so these mistakes fail at startup.
+/// What a client's token handler checks at startup: <see cref="ServiceTokenHandlerOptions.Validate"/>, a token endpoint
+/// that would receive the client secret in clear, and a local issuer to take tokens from when no endpoint is set.
+/// Every message names the client.
 /// </summary>
-internal sealed class ValidateServiceTokenHandlerOptions : IValidateOptions<ServiceTokenHandlerOptions>
+internal static class ServiceTokenHandlerOptionsValidation
 {
-    private readonly IServiceProvider _services;
-
-    public ValidateServiceTokenHandlerOptions(IServiceProvider services) => _services = services;
-
-    public ValidateOptionsResult Validate(string? name, ServiceTokenHandlerOptions options)
+    public static void Validate(string name, ServiceTokenHandlerOptions options, IServiceProvider services)
     {
         try
         {
             options.Validate();
-            options.ValidateTransport(_services.GetService<IHostEnvironment>()?.IsDevelopment() == true);
-            if (options.TokenEndpoint is null && _services.GetService<IServiceProviderIsService>()?.IsService(typeof(IServiceTokenIssuer)) == false)
-            {
-                return ValidateOptionsResult.Fail(
-                    $"ServiceTokenHandlerOptions.TokenEndpoint is not set for the HttpClient '{name}', so its tokens come from the local issuer: call services.AddServiceTokenIssuer().");
-            }
-
-            return ValidateOptionsResult.Success;
+            options.ValidateTransport(services.GetService<IHostEnvironment>()?.IsDevelopment() == true);
         }
         catch (InvalidOperationException exception)
         {
-            return ValidateOptionsResult.Fail($"{exception.Message} (HttpClient '{name}')");
+            throw new InvalidOperationException($"{exception.Message} (HttpClient '{name}')", exception);
+        }
+
+        if (options.TokenEndpoint is null && services.GetService<IServiceProviderIsService>()?.IsService(typeof(IServiceTokenIssuer)) == false)
+        {
+            throw new InvalidOperationException(
+                $"ServiceTokenHandlerOptions.TokenEndpoint is not set for the HttpClient '{name}', so its tokens come from the local issuer: call services.AddServiceTokenIssuer().");
         }
     }
 }
