@@ -33,11 +33,7 @@ public static class IssuingServiceCollectionExtensions
 
         if (RegistrationGuard.TryMark<SigningKeyRingOptions>(services))
         {
-            OptionsValidation.ValidateOnStart<SigningKeyRingOptions>(services, Options.Options.DefaultName, static (o, provider) =>
-            {
-                o.Validate();
-                SigningKeyRingStartupCheck.ValidateEnvironment(o, provider);
-            });
+            OptionsValidation.ValidateOnStart<SigningKeyRingOptions>(services, Options.Options.DefaultName, static (o, _) => o.Validate());
         }
 
         services.AddDataProtection();

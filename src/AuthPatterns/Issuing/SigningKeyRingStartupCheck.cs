@@ -8,9 +8,9 @@ using Microsoft.Extensions.Options;
 namespace AuthPatterns.Issuing;
 
 /// <summary>
-/// Refuses the options that make a signing key ring unsafe or unstable (see <see cref="ValidateEnvironment"/>, run
-/// with the options' validation when the host starts), and reads the ring once so its first key exists (and problems
-/// are logged) before the first request:
+/// Fails startup on the mistakes that make a signing key ring unsafe or unstable, and reads the ring once so its first
+/// key exists (and problems are logged) before the first request:
+/// the development keys outside Development; Data Protection keys that live only in memory (outside Development);
 /// a warning when the application's Data Protection keys are not persisted to a chosen location; an error log naming
 /// the fix when key files cannot be decrypted with the current Data Protection keys.
 /// </summary>
@@ -27,31 +27,23 @@ internal sealed class SigningKeyRingStartupCheck(IServiceProvider services, IOpt
         "the key files undecryptable and signs with a key no verifier has seen. Persist and share the Data Protection keys " +
         "(services.AddDataProtection().PersistKeysToFileSystem(...).SetApplicationName(...)) or set SigningKeyRingOptions.DataProtectionProvider.";
 
-    /// <summary>
-    /// Throws, naming the option, on the development keys outside Development and on Data Protection keys that live
-    /// only in memory (outside Development).
-    /// </summary>
-    public static void ValidateEnvironment(SigningKeyRingOptions ring, IServiceProvider services)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
+        var ring = options.Value;
         var development = services.GetService<IHostEnvironment>()?.IsDevelopment() == true;
         if (ring.UsesDevelopmentKeys && !development && !ring.AllowDevelopmentKeysOutsideDevelopment)
         {
             throw new InvalidOperationException(DevelopmentKeysMessage);
         }
 
-        if (!development && !ring.UsesDevelopmentKeys
-            && (ring.DataProtectionProvider ?? services.GetService<IDataProtectionProvider>()) is EphemeralDataProtectionProvider)
-        {
-            throw new InvalidOperationException(EphemeralMessage);
-        }
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        var ring = options.Value;
-        var development = services.GetService<IHostEnvironment>()?.IsDevelopment() == true;
         if (!development && !ring.UsesDevelopmentKeys)
         {
+            var provider = ring.DataProtectionProvider ?? services.GetService<IDataProtectionProvider>();
+            if (provider is EphemeralDataProtectionProvider)
+            {
+                throw new InvalidOperationException(EphemeralMessage);
+            }
+
             if (ring.DataProtectionProvider is null && services.GetService<IOptions<KeyManagementOptions>>()?.Value.XmlRepository is null)
             {
                 logger.SigningKeyDataProtectionNotPersisted();

@@ -273,7 +273,7 @@ public sealed class SigningKeyRingSecurityTests : IDisposable
     [Fact]
     public async Task Data_protection_keys_only_in_memory_fail_at_startup_outside_development()
     {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync("Production", s => s.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider())));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync("Production", s => s.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider())));
         Assert.Contains("PersistKeysToFileSystem", error.Message, StringComparison.Ordinal);
     }
 
@@ -320,7 +320,7 @@ public sealed class SigningKeyRingSecurityTests : IDisposable
     [Fact]
     public async Task Development_keys_outside_development_fail_at_startup_unless_explicitly_allowed()
     {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync("Production", _ => { }, o => DevelopmentSigningKeys.Configure(o, _directory)));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync("Production", _ => { }, o => DevelopmentSigningKeys.Configure(o, _directory)));
         Assert.Contains("SigningKeyRingOptions.AllowDevelopmentKeysOutsideDevelopment", error.Message, StringComparison.Ordinal);
 
         await using var allowed = await StartAsync("Production", _ => { }, o =>
