@@ -1,5 +1,6 @@
 using AuthPatterns;
 using AuthPatterns.Authorization;
+using AuthPatterns.Infrastructure;
 using AuthPatterns.Selection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -57,9 +58,9 @@ public static class LayeredAuthServiceCollectionExtensions
         var authentication = services.AddAuthentication(LayeredAuthSchemes.Layered);
         services.AddAuthorization();
 
-        if (!services.Any(d => d.ServiceType == typeof(LayeredAuthMarker)))
+        if (RegistrationGuard.TryMark<LayeredAuthenticationHandler>(services))
         {
-            services.AddSingleton<LayeredAuthMarker>();
+            OptionsValidation.ValidateOnStart<LayeredAuthOptions>(services, LayeredAuthSchemes.Layered, static (o, _) => o.Validate());
             authentication.AddScheme<LayeredAuthOptions, LayeredAuthenticationHandler>(LayeredAuthSchemes.Layered, displayName: "Layered", configureOptions: null);
         }
 
@@ -95,6 +96,4 @@ public static class LayeredAuthServiceCollectionExtensions
             services.AddSingleton<TService, TReplacement>();
         }
     }
-
-    private sealed class LayeredAuthMarker;
 }

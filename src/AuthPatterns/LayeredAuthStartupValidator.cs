@@ -13,7 +13,7 @@ namespace AuthPatterns;
 
 /// <summary>
 /// Fails startup, naming the endpoint, when an endpoint's scope or tenant policy is malformed (an empty scope list
-/// never means "allow all"), and validates the layered options before the first request.
+/// never means "allow all"), and warns of an endpoint that allows a scheme no one added.
 /// </summary>
 /// <remarks>
 /// A startup filter rather than a hosted service: endpoints are known only once the pipeline is built, which happens
@@ -29,8 +29,8 @@ internal sealed class LayeredAuthStartupValidator : IStartupFilter
 
     private static void Validate(IServiceProvider services)
     {
+        // Already validated when the host started (see OptionsValidation).
         var options = services.GetRequiredService<IOptionsMonitor<LayeredAuthOptions>>().Get(LayeredAuthSchemes.Layered);
-        options.Validate();
 
         var logger = services.GetRequiredService<ILogger<LayeredAuthStartupValidator>>();
         var endpoints = services.GetService<EndpointDataSource>();

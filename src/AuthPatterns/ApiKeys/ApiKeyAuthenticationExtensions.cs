@@ -1,5 +1,6 @@
 using AuthPatterns;
 using AuthPatterns.ApiKeys;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,9 +26,9 @@ public static class ApiKeyAuthenticationExtensions
         const string Scheme = ApiKeyAuthenticationDefaults.AuthenticationScheme;
         var services = builder.Services;
 
-        if (!services.Any(d => d.ServiceType == typeof(ApiKeySchemeMarker)))
+        if (RegistrationGuard.TryMark<ApiKeyAuthenticationHandler>(services))
         {
-            services.AddSingleton<ApiKeySchemeMarker>();
+            OptionsValidation.ValidateOnStart<ApiKeyAuthenticationOptions>(services, Scheme, static (o, _) => o.Validate());
             builder.Authentication.AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(Scheme, displayName: "API key", configureOptions: null);
             builder.AddCredentialScheme(new LayeredCredentialScheme(
                 Scheme,
@@ -46,7 +47,6 @@ public static class ApiKeyAuthenticationExtensions
             services.Configure(Scheme, configure);
         }
 
-        services.AddOptions<ApiKeyAuthenticationOptions>(Scheme).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ApiKeyAuthenticationOptions>, PostConfigureApiKeyAuthenticationOptions>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ApiKeyHasher>();
@@ -67,6 +67,4 @@ public static class ApiKeyAuthenticationExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ApiKeyRevocationSubscriber>());
         return builder;
     }
-
-    private sealed class ApiKeySchemeMarker;
 }

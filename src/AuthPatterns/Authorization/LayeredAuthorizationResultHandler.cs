@@ -21,31 +21,7 @@ internal sealed class LayeredAuthorizationResultHandler : IAuthorizationMiddlewa
             return;
         }
 
-        var properties = new AuthenticationProperties();
-        var scopes = new List<string>();
-        var match = ScopeMatch.All;
-        var tenantFailed = false;
-        foreach (var requirement in authorizeResult.AuthorizationFailure.FailedRequirements)
-        {
-            switch (requirement)
-            {
-                case ScopeRequirement scope:
-                    scopes.AddRange(scope.Scopes.Where(s => !scopes.Contains(s, StringComparer.Ordinal)));
-                    match = scope.Match;
-                    break;
-                case TenantRequirement:
-                    tenantFailed = true;
-                    break;
-            }
-        }
-
-        if (scopes.Count > 0)
-        {
-            properties.SetParameter(LayeredAuthProperties.RequiredScopes, (IReadOnlyList<string>)scopes);
-            properties.SetParameter(LayeredAuthProperties.ScopeMatch, match);
-        }
-
-        properties.SetParameter(LayeredAuthProperties.TenantMismatch, tenantFailed);
+        var properties = ScopeForbiddenProperties.From(authorizeResult.AuthorizationFailure);
 
         if (policy.AuthenticationSchemes.Count > 0)
         {
@@ -61,10 +37,3 @@ internal sealed class LayeredAuthorizationResultHandler : IAuthorizationMiddlewa
     }
 }
 
-/// <summary>Keys of the <see cref="AuthenticationProperties"/> parameters the layered scheme reads.</summary>
-internal static class LayeredAuthProperties
-{
-    public const string RequiredScopes = "authpatterns.required_scopes";
-    public const string ScopeMatch = "authpatterns.scope_match";
-    public const string TenantMismatch = "authpatterns.tenant_mismatch";
-}

@@ -1,5 +1,6 @@
 using AuthPatterns;
 using AuthPatterns.ForwardAuth;
+using AuthPatterns.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -31,14 +32,13 @@ public static class ForwardAuthAuthenticationExtensions
         const string scheme = LayeredAuthSchemes.ForwardAuth;
         var services = builder.Services;
 
-        if (services.Any(d => d.ServiceType == typeof(ForwardAuthMarker)))
+        if (!RegistrationGuard.TryMark<ForwardAuthAuthenticationHandler>(services))
         {
             // Already added: later calls only add configuration.
             services.Configure(scheme, configureOptions);
             return builder;
         }
 
-        services.AddSingleton<ForwardAuthMarker>();
         if (builder.GetSection(ForwardAuthAuthenticationDefaults.ConfigurationSection) is { } section)
         {
             services.Configure<ForwardAuthAuthenticationOptions>(scheme, section);
@@ -46,7 +46,7 @@ public static class ForwardAuthAuthenticationExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ForwardAuthAuthenticationOptions>, PostConfigureForwardAuthAuthenticationOptions>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardAuthAuthenticationOptions>, ForwardedHeadersPostureValidation>());
+        services.TryAddSingleton<ForwardedHeadersPostureValidation>();
         services.TryAddSingleton<ForwardAuthVerifyClient>();
         services.TryAddSingleton<ForwardAuthSessionVerifier>();
         services.AddHttpClient(ForwardAuthAuthenticationDefaults.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
@@ -60,8 +60,12 @@ public static class ForwardAuthAuthenticationExtensions
             })
             .RedactLoggedHeaders(static _ => true);
 
+        OptionsValidation.ValidateOnStart<ForwardAuthAuthenticationOptions>(services, scheme, static (o, provider) =>
+        {
+            o.Validate();
+            provider.GetRequiredService<ForwardedHeadersPostureValidation>().Validate(o);
+        });
         builder.Authentication.AddScheme<ForwardAuthAuthenticationOptions, ForwardAuthAuthenticationHandler>(scheme, "Forward auth", configureOptions);
-        services.AddOptions<ForwardAuthAuthenticationOptions>(scheme).ValidateOnStart();
 
         builder.AddCredentialScheme(new LayeredCredentialScheme(scheme, static context =>
             ForwardAuthCredential.IsPresent(
@@ -69,6 +73,4 @@ public static class ForwardAuthAuthenticationExtensions
                 context.RequestServices.GetRequiredService<IOptionsMonitor<ForwardAuthAuthenticationOptions>>().Get(scheme))));
         return builder;
     }
-
-    private sealed class ForwardAuthMarker;
 }

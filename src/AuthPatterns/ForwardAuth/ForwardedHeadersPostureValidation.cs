@@ -14,7 +14,7 @@ namespace AuthPatterns.ForwardAuth;
 /// proxy), since any client could then claim a trusted proxy's address; in other modes it warns once at startup when an
 /// address check is in use.
 /// </summary>
-internal sealed class ForwardedHeadersPostureValidation : IValidateOptions<ForwardAuthAuthenticationOptions>
+internal sealed class ForwardedHeadersPostureValidation
 {
     internal const string SwitchVariable = "ASPNETCORE_FORWARDEDHEADERS_ENABLED";
     internal const string SwitchKey = "FORWARDEDHEADERS_ENABLED";
@@ -32,19 +32,20 @@ internal sealed class ForwardedHeadersPostureValidation : IValidateOptions<Forwa
         _logger = loggerFactory.CreateLogger("AuthPatterns.ForwardAuth.ForwardedHeaders");
     }
 
-    public ValidateOptionsResult Validate(string? name, ForwardAuthAuthenticationOptions options)
+    /// <summary>Throws naming <c>TrustedProxies</c> when trusted-headers mode cannot be made safe; warns once otherwise.</summary>
+    public void Validate(ForwardAuthAuthenticationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
 
         var cause = TrustsAnySender(_services.GetService<IConfiguration>(), _services.GetService<IOptions<ForwardedHeadersOptions>>()?.Value);
         if (cause is null)
         {
-            return ValidateOptionsResult.Success;
+            return;
         }
 
         if (options.Mode == ForwardAuthMode.TrustedHeaders)
         {
-            return ValidateOptionsResult.Fail(
+            throw new InvalidOperationException(
                 $"LayeredAuth:ForwardAuth:TrustedProxies cannot be checked while {cause}: the app then trusts X-Forwarded-For from any sender, so a client connecting directly could claim a trusted proxy's address. {Fix} Or use Mode Verify.");
         }
 
@@ -63,8 +64,6 @@ internal sealed class ForwardedHeadersPostureValidation : IValidateOptions<Forwa
         {
             _logger.ForwardedHeadersTrustAnySender(cause, string.Join(" and ", checks));
         }
-
-        return ValidateOptionsResult.Success;
     }
 
     /// <summary>What makes the app trust <c>X-Forwarded-For</c> from any sender, or <see langword="null"/> when nothing does.</summary>

@@ -1,3 +1,4 @@
+using AuthPatterns.Infrastructure;
 using AuthPatterns.Issuing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -30,7 +31,11 @@ public static class IssuingServiceCollectionExtensions
             services.Configure(configure);
         }
 
-        services.AddOptions<SigningKeyRingOptions>().Validate(Valid(static (SigningKeyRingOptions o) => o.Validate())).ValidateOnStart();
+        if (RegistrationGuard.TryMark<SigningKeyRingOptions>(services))
+        {
+            OptionsValidation.ValidateOnStart<SigningKeyRingOptions>(services, Options.Options.DefaultName, static (o, _) => o.Validate());
+        }
+
         services.AddDataProtection();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SigningKeyRing>();
@@ -50,12 +55,19 @@ public static class IssuingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         services.AddSigningKeyRing();
         services.Configure(configure);
-        services.AddOptions<ServiceTokenIssuerOptions>()
-            .Validate(Valid(static (ServiceTokenIssuerOptions o) => o.Validate()))
-            .Validate<IOptions<SigningKeyRingOptions>>(
-                static (issuer, ring) => issuer.MaxLifetime + ServiceTokenIssuer.MaxVerifierSkew <= ring.Value.RetainAfterRetirement,
-                ServiceTokenIssuer.LifetimeOutlivesKeyMessage)
-            .ValidateOnStart();
+        if (RegistrationGuard.TryMark<ServiceTokenIssuerOptions>(services))
+        {
+            OptionsValidation.ValidateOnStart<ServiceTokenIssuerOptions>(services, Options.Options.DefaultName, static (issuer, provider) =>
+            {
+                issuer.Validate();
+                var ring = provider.GetRequiredService<IOptions<SigningKeyRingOptions>>().Value;
+                if (issuer.MaxLifetime + ServiceTokenIssuer.MaxVerifierSkew > ring.RetainAfterRetirement)
+                {
+                    throw new InvalidOperationException(ServiceTokenIssuer.LifetimeOutlivesKeyMessage);
+                }
+            });
+        }
+
         services.TryAddSingleton<IServiceTokenIssuer, ServiceTokenIssuer>();
         return services;
     }
@@ -75,19 +87,11 @@ public static class IssuingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var name = builder.Name;
         builder.Services.Configure(name, configure);
-        builder.Services.AddOptions<ServiceTokenHandlerOptions>(name).ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceTokenHandlerOptions>, ValidateServiceTokenHandlerOptions>());
+        OptionsValidation.ValidateOnStart<ServiceTokenHandlerOptions>(builder.Services, name, (o, provider) => ServiceTokenHandlerOptionsValidation.Validate(name, o, provider));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ServiceTokenProvider>();
         builder.Services.AddHttpClient(ServiceTokenProvider.TokenEndpointClientName);
         builder.AddHttpMessageHandler(services => new ServiceTokenDelegatingHandler(services.GetRequiredService<ServiceTokenProvider>(), name));
         return builder;
     }
-
-    // Options.Validate() methods throw naming the option; this turns the throw into a validation failure with that message.
-    private static Func<T, bool> Valid<T>(Action<T> validate) => options =>
-    {
-        validate(options);
-        return true;
-    };
 }

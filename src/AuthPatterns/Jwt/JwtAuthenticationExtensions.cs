@@ -1,4 +1,5 @@
 using AuthPatterns;
+using AuthPatterns.Infrastructure;
 using AuthPatterns.Jwt;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
@@ -40,14 +41,12 @@ public static class JwtAuthenticationExtensions
             services.Configure(scheme, configure);
         }
 
-        if (services.Any(d => d.ServiceType == typeof(JwtSchemeMarker)))
+        if (!RegistrationGuard.TryMark<JwtAuthenticationOptions>(services))
         {
             return builder;
         }
 
-        services.AddSingleton<JwtSchemeMarker>();
-        services.AddOptions<JwtAuthenticationOptions>(scheme).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JwtAuthenticationOptions>, ValidateJwtAuthenticationOptions>());
+        OptionsValidation.ValidateOnStart<JwtAuthenticationOptions>(services, scheme, JwtAuthenticationOptionsValidation.Validate);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<JwtSchemeRuntime>();
         services.TryAddSingleton<IJwtRevocationList, InMemoryJwtRevocationList>();
@@ -79,6 +78,4 @@ public static class JwtAuthenticationExtensions
 
         return count;
     }
-
-    private sealed class JwtSchemeMarker;
 }

@@ -149,41 +149,8 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
             await Context.ForbidAsync(selected, properties);
         }
 
-        var scopes = properties.GetParameter<IReadOnlyList<string>>(LayeredAuthProperties.RequiredScopes);
-        var match = properties.GetParameter<ScopeMatch>(LayeredAuthProperties.ScopeMatch);
-        var tenantMismatch = properties.GetParameter<bool>(LayeredAuthProperties.TenantMismatch);
-
-        if (scopes is { Count: > 0 })
-        {
-            var scopeList = string.Join(' ', scopes);
-            Logger.InsufficientScope(selected ?? "unknown", match == ScopeMatch.All ? "all" : "any", scopeList);
-            var challenge = selected is null ? null : Options.FindCredentialScheme(selected)?.InsufficientScopeChallenge;
-            if (challenge is not null && !Response.HasStarted)
-            {
-                Response.Headers.WWWAuthenticate =
-                    $"{challenge} error=\"insufficient_scope\", error_description=\"The token lacks a required scope.\", scope=\"{scopeList}\"";
-            }
-
-            await LayeredProblemDetails.WriteAsync(
-                Context,
-                StatusCodes.Status403Forbidden,
-                "insufficient_scope",
-                "Insufficient scope",
-                match == ScopeMatch.All
-                    ? $"This endpoint requires all of the scopes: {scopeList}."
-                    : $"This endpoint requires one of the scopes: {scopeList}.",
-                requiredScopes: scopes);
-            return;
-        }
-
-        await LayeredProblemDetails.WriteAsync(
-            Context,
-            StatusCodes.Status403Forbidden,
-            tenantMismatch ? "tenant_mismatch" : "forbidden",
-            "Forbidden",
-            tenantMismatch
-                ? "The caller does not belong to the tenant named in the request."
-                : "The caller is not allowed to use this endpoint.");
+        var challenge = selected is null ? null : Options.FindCredentialScheme(selected)?.InsufficientScopeChallenge;
+        await ForbiddenAnswer.WriteAsync(Context, ScopeForbiddenProperties.Of(properties), selected, challenge, Logger);
     }
 
     private LayeredAuthenticationFeature Select()

@@ -4,6 +4,7 @@ using System.Text.Json;
 using AuthPatterns.ApiKeys;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Tests.ApiKeys;
 
@@ -194,9 +195,9 @@ public sealed class ApiKeyExposureAndAuditTests
         builder.Services.AddLayeredAuth(builder.Configuration.GetSection("LayeredAuth")).AddApiKeys();
         await using var app = builder.Build();
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 
-        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

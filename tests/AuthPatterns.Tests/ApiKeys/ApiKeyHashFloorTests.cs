@@ -1,5 +1,6 @@
 using AuthPatterns.ApiKeys;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Tests.ApiKeys;
 
@@ -32,8 +33,8 @@ public sealed class ApiKeyHashFloorTests
     [InlineData(31, 4)]
     public async Task Mutant_Argon2id_memory_just_under_the_floor_fails_at_startup_naming_the_option(int memory, int parallelism)
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(memory, parallelism));
-        Assert.Contains($"LayeredAuth:ApiKeys:HashMemorySize must be between {8 * parallelism} and", error.ToString(), StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(memory, parallelism));
+        Assert.Contains($"LayeredAuth:ApiKeys:HashMemorySize must be between {8 * parallelism} and", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

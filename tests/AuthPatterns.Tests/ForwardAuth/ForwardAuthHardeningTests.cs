@@ -67,8 +67,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    private static string StartupFailure(Exception error) =>
-        error is OptionsValidationException validation ? string.Join(' ', validation.Failures) : error.ToString();
+    private static string StartupFailure(OptionsValidationException error) => string.Join(' ', error.Failures);
 
     [Fact]
     public async Task Finding1_spoofed_Remote_User_from_a_trusted_proxy_address_without_proof_is_ignored_stripped_and_logged()
@@ -145,7 +144,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
     [Fact]
     public async Task Finding1_trusted_headers_without_a_proof_secret_fail_at_startup_naming_the_option_the_risk_and_verify_mode()
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => TrustedHeaders(o => o.TrustedHeadersSecret = null));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TrustedHeaders(o => o.TrustedHeadersSecret = null));
 
         var message = StartupFailure(error);
         Assert.Contains("LayeredAuth:ForwardAuth:TrustedHeadersSecret is required when Mode is TrustedHeaders", message, StringComparison.Ordinal);
@@ -160,7 +159,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
     [InlineData("0123456789abcdef0123456789abcdéf")] // not ASCII
     public async Task Finding1_a_short_or_unprintable_proof_secret_fails_at_startup(string secret)
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => TrustedHeaders(o => o.TrustedHeadersSecret = secret));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TrustedHeaders(o => o.TrustedHeadersSecret = secret));
 
         var message = StartupFailure(error);
         Assert.Contains("LayeredAuth:ForwardAuth:TrustedHeadersSecret must be at least 32 characters of visible ASCII", message, StringComparison.Ordinal);
@@ -182,7 +181,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
     [Fact]
     public async Task Finding5_verify_mode_without_AllowedHosts_fails_at_startup_naming_the_option()
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => ForwardAuthTestApp.StartAsync(o => o.VerifyUrl = _portal.AutheliaVerifyUrl));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ForwardAuthTestApp.StartAsync(o => o.VerifyUrl = _portal.AutheliaVerifyUrl));
 
         var message = StartupFailure(error);
         Assert.Contains("LayeredAuth:ForwardAuth:AllowedHosts must list the hosts this service is reached at", message, StringComparison.Ordinal);
@@ -281,7 +280,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
     [InlineData("ASPNETCORE_FORWARDEDHEADERS_ENABLED")]
     public async Task Finding6_blanket_forwarded_headers_switch_fails_startup_in_trusted_headers_mode(string key)
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => TrustedHeaders(host: b => b.Configuration[key] = "true"));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TrustedHeaders(host: b => b.Configuration[key] = "true"));
 
         var message = StartupFailure(error);
         Assert.Contains("LayeredAuth:ForwardAuth:TrustedProxies cannot be checked while ASPNETCORE_FORWARDEDHEADERS_ENABLED=true", message, StringComparison.Ordinal);
@@ -292,7 +291,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
     [Fact]
     public async Task Finding6_forwarded_headers_options_that_trust_any_sender_fail_startup_in_trusted_headers_mode()
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => TrustedHeaders(layered: l => l.Services.Configure<ForwardedHeadersOptions>(o =>
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TrustedHeaders(layered: l => l.Services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
             o.KnownIPNetworks.Clear();

@@ -100,7 +100,7 @@ public sealed class TrustedHeadersTests
     [InlineData("proxy.internal", "not networks in CIDR notation")]
     public async Task Trusted_headers_without_a_proper_trusted_network_fail_at_startup(string? network, string expected)
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => ForwardAuthTestApp.StartAsync(o =>
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ForwardAuthTestApp.StartAsync(o =>
         {
             o.Mode = ForwardAuthMode.TrustedHeaders;
             o.TrustedHeadersSecret = Secret;
@@ -110,7 +110,7 @@ public sealed class TrustedHeadersTests
             }
         }));
 
-        var message = error is OptionsValidationException validation ? string.Join(' ', validation.Failures) : error.ToString();
+        var message = string.Join(" ", error.Failures);
         Assert.Contains("LayeredAuth:ForwardAuth:TrustedProxies", message, StringComparison.Ordinal);
         Assert.Contains(expected, message, StringComparison.Ordinal);
     }

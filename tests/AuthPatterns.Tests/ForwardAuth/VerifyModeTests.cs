@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.Json;
 using AuthPatterns.ForwardAuth;
 using AuthPatterns.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Tests.ForwardAuth;
 
@@ -48,6 +50,25 @@ public sealed class VerifyModeTests : IAsyncLifetime
 
     private static string[] Strings(JsonElement element, string name) =>
         element.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToArray();
+
+    [Fact]
+    public async Task Calling_AddForwardAuth_twice_registers_the_scheme_once_and_applies_both_configurations()
+    {
+        await using var app = await ForwardAuthTestApp.StartAsync(
+            o =>
+            {
+                o.UseAuthelia(_portal.BaseUrl);
+                o.AllowedHosts.Add("app.example.com");
+                o.MapGroup("admins", "orders:read");
+            },
+            more: layered => layered.AddForwardAuth(o => o.MapUser("alice", "profile:read")));
+
+        var response = await app.GetAsync("/app/dashboard", AliceCookie);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["orders:read", "profile:read"], Strings(await Json(response), "scopes"));
+        Assert.Single(app.App.Services.GetServices<IValidateOptions<ForwardAuthAuthenticationOptions>>().OfType<ValidateOptions<ForwardAuthAuthenticationOptions, IServiceProvider>>());
+    }
 
     [Fact]
     public async Task Authelia_session_signs_the_user_in_with_groups_and_mapped_scopes()

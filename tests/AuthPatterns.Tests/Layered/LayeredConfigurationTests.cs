@@ -3,6 +3,7 @@ using AuthPatterns.Authorization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Tests.Layered;
 
@@ -39,7 +40,7 @@ public sealed class LayeredConfigurationTests
     [Fact]
     public async Task Relative_problem_type_uri_fails_startup_naming_the_option()
     {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
             LayeredTestHost.StartAsync(
                 app => app.MapGet("/x", () => "x"),
                 configure: b => b.Services.Configure<LayeredAuthOptions>(LayeredAuthSchemes.Layered, o => o.ProblemTypeBaseUri = new Uri("/errors/", UriKind.Relative))));

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AuthPatterns.Jwt;
+
+/// <summary>
+/// What the scheme checks at startup: <see cref="JwtAuthenticationOptions.Validate"/>, then what depends on the
+/// application (https key addresses outside Development, the signing key ring for local keys).
+/// </summary>
+internal static class JwtAuthenticationOptionsValidation
+{
+    public static void Validate(JwtAuthenticationOptions options, IServiceProvider services)
+    {
+        options.Validate();
+        var requireHttps = options.RequireHttpsMetadata ?? services.GetService<IHostEnvironment>()?.IsDevelopment() != true;
+        if (requireHttps)
+        {
+            // Keys fetched over plain HTTP can be replaced by anyone on the path: refuse at startup, not on every token.
+            RequireHttps(options.JwksUri?.ToString(), "JwksUri");
+            RequireHttps(options.Authority, "Authority");
+            RequireHttps(options.MetadataAddress?.ToString(), "MetadataAddress");
+        }
+
+        if (options.UseLocalSigningKeys && services.GetService<Issuing.LocalSigningKeySource>() is null)
+        {
+            throw new InvalidOperationException(
+                "LayeredAuth:Jwt:UseLocalSigningKeys needs the application's signing key ring: call services.AddSigningKeyRing().");
+        }
+    }
+
+    private static void RequireHttps(string? address, string option)
+    {
+        if (address is not null && Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new InvalidOperationException(
+                $"LayeredAuth:Jwt:{option} must be an https address outside Development (or set LayeredAuth:Jwt:RequireHttpsMetadata to false).");
+        }
+    }
+}
