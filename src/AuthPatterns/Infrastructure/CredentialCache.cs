@@ -131,6 +131,13 @@ internal sealed class CredentialCache<TValue> : IDisposable
             },
             (Cache: this, Entry: entry));
 
+        // A removal that ran between the check above and the insert may have missed this entry: take it back.
+        if (generation is { } started && started != Generation)
+        {
+            Remove(key, entry);
+            return;
+        }
+
         if (Interlocked.Read(ref _size) > _sizeLimit)
         {
             Evict(key);
