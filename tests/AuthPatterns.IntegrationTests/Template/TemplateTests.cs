@@ -284,11 +284,24 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
                 Isolate(start);
             }
 
+            // No build server or node shared with the builds around this test: each step is its own process tree.
+            start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+            start.Environment["DOTNET_CLI_DO_NOT_USE_MSBUILD_SERVER"] = "1";
+
             using var process = Process.Start(start)!;
             var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-            await process.WaitForExitAsync(timeout.Token);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"'{fileName} {string.Join(' ', arguments)}' did not finish within 10 minutes.");
+            }
+
             if (process.ExitCode != 0)
             {
                 throw new InvalidOperationException($"'{fileName} {string.Join(' ', arguments)}' exited with {process.ExitCode}:\n{await output}\n{await error}");
