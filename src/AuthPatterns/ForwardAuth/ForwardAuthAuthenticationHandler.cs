@@ -140,7 +140,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
 
             if (refusedHost is not null)
             {
-                Logger.RedirectHostNotAllowed(refusedHost);
+                Logger.RedirectHostNotAllowed(LogText.Escape(refusedHost));
             }
         }
 
@@ -288,7 +288,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             return AuthenticateResult.Fail("The principal was removed by the Validated event.");
         }
 
-        Logger.Authenticated(user, source);
+        Logger.Authenticated(LogText.Escape(user), source);
         LayeredAuthTelemetry.RecordOutcome(Scheme.Name, "success");
         context.Success();
         return context.Result!;
@@ -296,7 +296,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
 
     private async Task<AuthenticateResult> CsrfRefusedAsync()
     {
-        Logger.CsrfRejected(Request.Method, Request.Path.Value ?? "/", Options.CsrfHeaderName);
+        Logger.CsrfRejected(LogText.Escape(Request.Method), LogText.Escape(Request.Path.Value ?? "/"), Options.CsrfHeaderName);
         ForwardAuthTelemetry.Refusal("csrf");
         return await FailAsync(ForwardAuthFailure.CsrfRequired, CsrfResult);
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace AuthPatterns.ForwardAuth;
@@ -82,7 +83,7 @@ internal sealed class ForwardAuthVerifyClient
                     ForwardAuthTelemetry.Verification("not_signed_in");
                     return ForwardAuthVerifyResult.NotSignedIn;
                 case HttpStatusCode.Forbidden:
-                    _logger.PortalForbidden(original.Method, original.Uri);
+                    _logger.PortalForbidden(LogText.Escape(original.Method), LogText.Escape(original.Uri));
                     ForwardAuthTelemetry.Verification("forbidden");
                     return ForwardAuthVerifyResult.Forbidden;
                 default:

@@ -44,6 +44,17 @@ public sealed class CsrfTests : IAsyncLifetime
         { "POST", "/app/orders", "Sec-Fetch-Site: cross-site" },
     };
 
+    [Fact]
+    public async Task Log_forging_a_newline_in_the_path_of_a_refused_request_is_escaped_in_the_log_line()
+    {
+        var response = await _app.SendAsync(HttpMethod.Delete, "/app/orders/7%0AINFO-forged-line", Cookie);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var lines = _app.Logs.Entries.Select(e => e.Message).ToArray();
+        Assert.Contains(lines, line => line.Contains("/app/orders/7\\u000AINFO-forged-line", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains('\n', StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(Refused))]
     public async Task Unsafe_cookie_request_without_a_CSRF_defence_is_refused_with_403_before_the_portal_is_asked(string method, string path, string header)
