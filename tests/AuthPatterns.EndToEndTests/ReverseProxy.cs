@@ -37,7 +37,7 @@ public sealed class ReverseProxy : IAsyncDisposable
             .Replace(":8080", $":{port}", StringComparison.Ordinal)
             .Replace("127.0.0.1:5080", $"127.0.0.1:{api.Port}", StringComparison.Ordinal)
             .Replace("127.0.0.1:5100", $"127.0.0.1:{authServer.Port}", StringComparison.Ordinal)
-            .Replace("change-me-to-a-long-random-secret", proofSecret, StringComparison.Ordinal);
+            .Replace("<TrustedHeadersSecret>", proofSecret, StringComparison.Ordinal);
         if (config.Contains("8080", StringComparison.Ordinal) || !config.Contains(proofSecret, StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"The {kind} template's placeholders changed:\n{config}");
