@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AuthPatterns.Infrastructure;
 
 namespace AuthPatterns.Tool;
 
@@ -7,14 +8,15 @@ namespace AuthPatterns.Tool;
 /// Makes a stored value safe to print on a terminal. Owners, tenants, names, reasons and scopes are written by whoever
 /// created or revoked a key (or by a caller of the management API); printed raw, an <c>ESC</c> sequence could erase
 /// rows, forge an "active" line or write the operator's clipboard (OSC 52), and a <c>CR</c> or bidi override could
-/// hide text. Every C0 and C1 control, <c>DEL</c>, line and paragraph separator, bidi control and unpaired surrogate
-/// is shown as a visible <c>\uXXXX</c> escape instead.
+/// hide text. Every character <see cref="LogText.IsUnsafeAt"/> names (C0 and C1 controls, <c>DEL</c>, bidi and other
+/// format characters, line and paragraph separators, unpaired surrogates) is shown as a visible <c>\uXXXX</c> escape
+/// instead, in lower-case hex; unlike a log line, a backslash is kept and the value is not cut.
 /// </summary>
 internal static class TerminalText
 {
     public static string Escape(string? value)
     {
-        if (string.IsNullOrEmpty(value) || !value.Any(IsUnsafe))
+        if (string.IsNullOrEmpty(value) || !HasUnsafe(value))
         {
             return value ?? "";
         }
@@ -23,13 +25,14 @@ internal static class TerminalText
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                escaped.Append(c).Append(value[++i]);
-            }
-            else if (IsUnsafe(c))
+            if (LogText.IsUnsafeAt(value, i))
             {
                 escaped.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            }
+            else if (char.IsHighSurrogate(c))
+            {
+                // A valid pair (checked by IsUnsafeAt) is copied whole.
+                escaped.Append(c).Append(value[++i]);
             }
             else
             {
@@ -40,11 +43,16 @@ internal static class TerminalText
         return escaped.ToString();
     }
 
-    private static bool IsUnsafe(char c) =>
-        c < '\u0020'
-        || c is >= '\u007f' and <= '\u009f'
-        || c is '\u061c' or '\u200e' or '\u200f' or '\u2028' or '\u2029'
-        || c is >= '\u202a' and <= '\u202e'
-        || c is >= '\u2066' and <= '\u2069'
-        || char.IsSurrogate(c);
+    private static bool HasUnsafe(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (LogText.IsUnsafeAt(value, i))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

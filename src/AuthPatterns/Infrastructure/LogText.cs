@@ -64,14 +64,16 @@ internal static class LogText
         return text.ToString();
     }
 
-    private static bool NeedsEscape(string value, int index)
+    private static bool NeedsEscape(string value, int index) => value[index] == '\\' || IsUnsafeAt(value, index);
+
+    /// <summary>
+    /// Whether the character at <paramref name="index"/> can split, recolour or hide text where it is shown: a control
+    /// or format character (C0, <c>DEL</c>, C1, bidi controls, zero-width characters), a line or paragraph separator,
+    /// or a lone surrogate. The one classification for log lines here and terminal output in the tool.
+    /// </summary>
+    public static bool IsUnsafeAt(string value, int index)
     {
         var c = value[index];
-        if (c == '\\')
-        {
-            return true;
-        }
-
         if (char.IsHighSurrogate(c))
         {
             return index + 1 >= value.Length || !char.IsLowSurrogate(value[index + 1]);

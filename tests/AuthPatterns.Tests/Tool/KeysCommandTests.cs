@@ -245,6 +245,13 @@ public sealed class KeysCommandTests : IDisposable
         Assert.Equal(@"\u0000\u0009\u000a\u001b\u007f\u0080\u009f\u061c\u200e\u2028\u202a\u2066\u2069\ud800", TerminalText.Escape("\0\t\n\u001b\u007f\u0080\u009f\u061c\u200e\u2028\u202a\u2066\u2069\ud800"));
     }
 
+    [Fact]
+    public void Escaping_shows_zero_width_and_other_format_characters_that_could_hide_text()
+    {
+        Assert.Equal(@"act\u200bive \ufeffacme\u00ad \udc00", TerminalText.Escape("act\u200bive \ufeffacme\u00ad \udc00"));
+        Assert.Equal("\U0001F511 key", TerminalText.Escape("\U0001F511 key"));
+    }
+
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         var root = new RootCommand { KeysCommand.Create() };

@@ -109,9 +109,7 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
             RunAsync(async () =>
             {
                 var reason = body?.Reason is { Length: > 0 } given ? given : "revoked through the management API";
-                return await manager.RevokeCoreAsync(id, reason, CallerOf(user, context).Guard(mustHoldScopes: false), ct)
-                    ? Results.Ok(await manager.GetAsync(id, ct))
-                    : Results.NotFound();
+                return OkOrNotFound(await manager.RevokeCoreAsync(id, reason, CallerOf(user, context).Guard(mustHoldScopes: false), ct));
             }));
 
         group.MapPost("/{id}/roll", (string id, ApiKeyRollBody? body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>

@@ -125,8 +125,8 @@ public sealed class ApiKeyManager
     /// <param name="cancellationToken">Cancels the revocation.</param>
     /// <returns><see langword="false"/> when there is no such key.</returns>
     /// <exception cref="ArgumentException">The reason is empty, too long or holds control characters.</exception>
-    public Task<bool> RevokeAsync(string keyId, string reason, CancellationToken cancellationToken = default) =>
-        RevokeCoreAsync(keyId, reason, guard: null, cancellationToken);
+    public async Task<bool> RevokeAsync(string keyId, string reason, CancellationToken cancellationToken = default) =>
+        await RevokeCoreAsync(keyId, reason, guard: null, cancellationToken) is not null;
 
     /// <summary>
     /// Rolls a key: issues a new one with the same owner, tenant, name, scopes and networks (and the same lifetime, when
@@ -169,7 +169,8 @@ public sealed class ApiKeyManager
 
     // The *CoreAsync methods take a guard: called with the key as read, just before each attempt to write, it throws to
     // refuse. The management endpoints pass the HTTP caller's rules, so they hold for the very version that is written.
-    internal async Task<bool> RevokeCoreAsync(string keyId, string reason, Action<ApiKeyInfo>? guard, CancellationToken cancellationToken)
+    // Returns the key as revoked (or as found, when it already was), so a caller need not read it again.
+    internal async Task<ApiKeyInfo?> RevokeCoreAsync(string keyId, string reason, Action<ApiKeyInfo>? guard, CancellationToken cancellationToken)
     {
         CheckText(reason, MaxRevocationReasonLength, "revocation reason", nameof(reason), required: true);
         var now = _time.GetUtcNow();
@@ -189,7 +190,7 @@ public sealed class ApiKeyManager
             _logger.KeyRevoked(record!.Id, reason);
         }
 
-        return record is not null;
+        return record is null ? null : ApiKeyInfo.From(record);
     }
 
     internal async Task<CreatedApiKey?> RollCoreAsync(string keyId, TimeSpan gracePeriod, Action<ApiKeyInfo>? guard, CancellationToken cancellationToken)

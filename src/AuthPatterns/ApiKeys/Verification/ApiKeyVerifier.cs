@@ -367,6 +367,12 @@ internal sealed class ApiKeyVerifier : IDisposable
     private static bool HasBudget(PartitionedRateLimiter<string> limiter, string partition) =>
         limiter.GetStatistics(partition) is not { CurrentAvailablePermits: <= 0 };
 
+    // One token bucket per address, key id or key id and address, created on first look. The partitioned limiter drops
+    // a bucket once it has been full (unspent) for 10 seconds, so the buckets held are those spent within the last
+    // window (at most one per hash run, and hashes are bounded by the budgets and the Argon2id slots) plus those only
+    // looked at in the last 10 seconds: bounded by the request rate, never by how many distinct addresses or ids were
+    // ever seen. The partitioned limiter's own 100 ms heartbeat refills them (no auto-replenishment), so a bucket costs
+    // no timer of its own.
     private static PartitionedRateLimiter<string> Budget(int permits, TimeSpan window) =>
         PartitionedRateLimiter.Create<string, string>(partition => RateLimitPartition.GetTokenBucketLimiter(
             partition,
@@ -376,7 +382,7 @@ internal sealed class ApiKeyVerifier : IDisposable
                 TokensPerPeriod = permits,
                 ReplenishmentPeriod = window,
                 QueueLimit = 0,
-                AutoReplenishment = true,
+                AutoReplenishment = false,
             }));
 
     private sealed record CachedKey(ApiKeyRecord Record, IPNetwork[] Networks);
