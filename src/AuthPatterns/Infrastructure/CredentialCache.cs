@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -74,9 +75,11 @@ internal sealed class CredentialCache<TValue> : IDisposable
         }
         else
         {
-            var rented = Encoding.UTF8.GetBytes(credential.ToArray());
-            hmac.AppendData(rented);
-            CryptographicOperations.ZeroMemory(rented);
+            var rented = ArrayPool<byte>.Shared.Rent(maxBytes);
+            var length = Encoding.UTF8.GetBytes(credential, rented);
+            hmac.AppendData(rented.AsSpan(0, length));
+            CryptographicOperations.ZeroMemory(rented.AsSpan(0, length));
+            ArrayPool<byte>.Shared.Return(rented);
         }
 
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
