@@ -190,7 +190,13 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         string CookieHeader,
         ForwardedRequest Original);
 
-    /// <summary>One scheme's answers (at most <c>CacheSizeLimit</c>, least recently used dropped first) and its call limit.</summary>
+    /// <summary>
+    /// One scheme's answers (at most <c>CacheSizeLimit</c>, least recently used dropped first) and its call limit. The
+    /// bound is in entries: each holds what the portal's response headers said (user, name and email of at most 1 024
+    /// characters each, and the groups), and those headers together are capped by the verify client's
+    /// <c>MaxResponseHeadersLength</c> (64 KiB), so the cache holds at most <c>CacheSizeLimit</c> times that; typical
+    /// answers are a few hundred bytes.
+    /// </summary>
     private sealed class SchemeState(ForwardAuthAuthenticationOptions options, TimeProvider time)
     {
         public CredentialCache<CachedSession> Cache { get; } = new(options.CacheSizeLimit, time);
