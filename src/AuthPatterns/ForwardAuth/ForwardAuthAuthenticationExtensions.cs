@@ -57,6 +57,9 @@ public static class ForwardAuthAuthenticationExtensions
                 UseCookies = false,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+
+                // The default, stated: it also bounds what one cached portal answer can hold (in KiB).
+                MaxResponseHeadersLength = 64,
             })
             .RedactLoggedHeaders(static _ => true);
 

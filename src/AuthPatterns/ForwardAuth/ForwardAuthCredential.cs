@@ -51,8 +51,11 @@ internal static class ForwardAuthCredential
             return false;
         }
 
+        // At most MaxProofLength characters: encoded on the stack, hashed without a copy on the heap.
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(MaxProofLength)];
+        var length = Encoding.UTF8.GetBytes(presented, utf8);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
+        SHA256.HashData(utf8[..length], hash);
         return CryptographicOperations.FixedTimeEquals(hash, expected);
     }
 

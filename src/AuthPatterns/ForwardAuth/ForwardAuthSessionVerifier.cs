@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.Logging;
 
@@ -94,20 +94,52 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         }
 
         // The session's key has a fixed length and each request part is length-prefixed, so no choice of values can
-        // make two different requests share a key.
-        var request = new StringBuilder(uri.Length + 160);
-        request.Append(CultureInfo.InvariantCulture, $"{session.A:x16}{session.B:x16}{session.C:x16}{session.D:x16}\n");
-        foreach (var part in (ReadOnlySpan<string>)[
-            original.Method,
-            original.Proto,
-            original.Host.ToLowerInvariant(),
-            longest >= 0 ? "prefix:" + pathPrefixes[longest] : "uri:" + uri,
-            original.For ?? string.Empty])
+        // make two different requests share a key. The text is composed in a pooled buffer, so no string is built per
+        // request; the buffer is cleared on return, since a query can carry a secret.
+        var (tag, pathPart) = longest >= 0 ? ("prefix:", pathPrefixes[longest]) : ("uri:", uri);
+        var client = original.For ?? string.Empty;
+        var capacity = (4 * 16) + 1 + (5 * (11 + 2)) + tag.Length
+            + original.Method.Length + original.Proto.Length + original.Host.Length + pathPart.Length + client.Length;
+        var buffer = ArrayPool<char>.Shared.Rent(capacity);
+        try
         {
-            request.Append(part.Length).Append(':').Append(part).Append('\n');
+            var text = buffer.AsSpan();
+            var at = 0;
+            foreach (var word in (ReadOnlySpan<ulong>)[session.A, session.B, session.C, session.D])
+            {
+                word.TryFormat(text[at..], out var written, "x16", CultureInfo.InvariantCulture);
+                at += written;
+            }
+
+            text[at++] = '\n';
+            AppendPart(text, ref at, string.Empty, original.Method);
+            AppendPart(text, ref at, string.Empty, original.Proto);
+            AppendPart(text, ref at, string.Empty, original.Host, lowerCase: true);
+            AppendPart(text, ref at, tag, pathPart);
+            AppendPart(text, ref at, string.Empty, client);
+            return cache.KeyOf(text[..at]);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer, clearArray: true);
         }
 
-        return cache.KeyOf(request.ToString());
+        static void AppendPart(Span<char> text, ref int at, string tag, string value, bool lowerCase = false)
+        {
+            (tag.Length + value.Length).TryFormat(text[at..], out var written, provider: CultureInfo.InvariantCulture);
+            at += written;
+            text[at++] = ':';
+            tag.CopyTo(text[at..]);
+            at += tag.Length;
+            at += lowerCase ? value.AsSpan().ToLowerInvariant(text[at..]) : Copy(value, text[at..]);
+            text[at++] = '\n';
+        }
+
+        static int Copy(string value, Span<char> destination)
+        {
+            value.CopyTo(destination);
+            return value.Length;
+        }
     }
 
     private SchemeState State(string scheme, ForwardAuthAuthenticationOptions options) =>
@@ -158,7 +190,13 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         string CookieHeader,
         ForwardedRequest Original);
 
-    /// <summary>One scheme's answers (at most <c>CacheSizeLimit</c>, least recently used dropped first) and its call limit.</summary>
+    /// <summary>
+    /// One scheme's answers (at most <c>CacheSizeLimit</c>, least recently used dropped first) and its call limit. The
+    /// bound is in entries: each holds what the portal's response headers said (user, name and email of at most 1 024
+    /// characters each, and the groups), and those headers together are capped by the verify client's
+    /// <c>MaxResponseHeadersLength</c> (64 KiB), so the cache holds at most <c>CacheSizeLimit</c> times that; typical
+    /// answers are a few hundred bytes.
+    /// </summary>
     private sealed class SchemeState(ForwardAuthAuthenticationOptions options, TimeProvider time)
     {
         public CredentialCache<CachedSession> Cache { get; } = new(options.CacheSizeLimit, time);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -30,10 +31,11 @@ internal sealed class CredentialCache<TValue> : IDisposable
     private readonly long _sizeLimit;
     private long _size;
     private long _generation;
+    private long _uses;
     private int _evicting;
 
     /// <param name="sizeLimit">The budget, in the units the callers pass to <see cref="Set"/>.</param>
-    /// <param name="time">The clock expiry and recency are read from.</param>
+    /// <param name="time">The clock expiry is read from.</param>
     public CredentialCache(long sizeLimit, TimeProvider time)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sizeLimit, 1);
@@ -74,9 +76,11 @@ internal sealed class CredentialCache<TValue> : IDisposable
         }
         else
         {
-            var rented = Encoding.UTF8.GetBytes(credential.ToArray());
-            hmac.AppendData(rented);
-            CryptographicOperations.ZeroMemory(rented);
+            var rented = ArrayPool<byte>.Shared.Rent(maxBytes);
+            var length = Encoding.UTF8.GetBytes(credential, rented);
+            hmac.AppendData(rented.AsSpan(0, length));
+            CryptographicOperations.ZeroMemory(rented.AsSpan(0, length));
+            ArrayPool<byte>.Shared.Return(rented);
         }
 
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
@@ -92,7 +96,7 @@ internal sealed class CredentialCache<TValue> : IDisposable
         {
             if (_time.GetUtcNow() < entry.ExpiresAt)
             {
-                entry.LastUsed = _time.GetTimestamp();
+                entry.LastUsed = Interlocked.Increment(ref _uses);
                 value = entry.Value;
                 return true;
             }
@@ -116,7 +120,7 @@ internal sealed class CredentialCache<TValue> : IDisposable
             return;
         }
 
-        var entry = new Entry(value, expiresAt, size) { LastUsed = _time.GetTimestamp() };
+        var entry = new Entry(value, expiresAt, size) { LastUsed = Interlocked.Increment(ref _uses) };
         _entries.AddOrUpdate(
             key,
             static (_, state) =>
@@ -279,7 +283,8 @@ internal sealed class CredentialCache<TValue> : IDisposable
 
         public long Size { get; } = size;
 
-        // Written on every hit without a lock: recency only needs to be roughly right.
+        // The cache's use counter at the last hit, written without a lock (recency only needs to be roughly right). A
+        // counter, not a clock: two uses never tie, under a frozen test clock or a coarse timer alike.
         public long LastUsed { get; set; }
     }
 }

@@ -79,6 +79,24 @@ public sealed class CredentialCacheTests
     }
 
     [Fact]
+    public void Recency_needs_no_clock_movement()
+    {
+        // The clock never moves: recency still orders every use.
+        using var cache = new CredentialCache<string>(100, _time);
+        var until = _time.GetUtcNow().AddHours(1);
+        var hot = cache.KeyOf("hot");
+        cache.Set(hot, "hot", until);
+        for (var i = 0; i < 1_000; i++)
+        {
+            Assert.True(cache.TryGet(hot, out _), $"the hot entry was evicted after {i} cold ones");
+            cache.Set(cache.KeyOf($"cold-{i}"), "cold", until);
+        }
+
+        Assert.True(cache.TryGet(cache.KeyOf("cold-999"), out _));
+        Assert.False(cache.TryGet(cache.KeyOf("cold-0"), out _));
+    }
+
+    [Fact]
     public void Expired_entries_go_before_live_ones_under_pressure()
     {
         using var cache = new CredentialCache<string>(10, _time);
