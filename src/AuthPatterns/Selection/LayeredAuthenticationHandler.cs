@@ -122,12 +122,11 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
             }
         }
 
-        var refused = feature?.SelectedScheme;
-        var (error, detail) = refused switch
+        var (error, detail) = refusedBy switch
         {
             null => ("unauthorized", "This endpoint requires authentication."),
-            _ when feature!.SchemeNotAllowed => ("credential_not_accepted", $"This endpoint does not accept {refused} credentials."),
-            _ when IsBearer(refused) => ("invalid_token", "The credential was not accepted."),
+            _ when feature!.SchemeNotAllowed => ("credential_not_accepted", $"This endpoint does not accept {refusedBy} credentials."),
+            _ when IsBearer(refusedBy) => ("invalid_token", "The credential was not accepted."),
             _ => ("invalid_credential", "The credential was not accepted."),
         };
         await LayeredProblemDetails.WriteAsync(
