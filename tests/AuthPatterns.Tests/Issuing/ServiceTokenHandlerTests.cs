@@ -189,6 +189,18 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
         Assert.Equal(["token-1", "token-2"], _downstream.Tokens);
     }
 
+    [Fact]
+    public async Task A_token_response_larger_than_64_KiB_is_refused_not_buffered()
+    {
+        var client = await StartAsync();
+        _endpoint.Padding = 64 * 1024;
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("https://api.test/")).WaitAsync(Guard));
+
+        Assert.Equal("No service token for the HttpClient 'api': the token response is larger than 64 KiB.", error.Message);
+        Assert.Empty(_downstream.Tokens);
+    }
+
     private ServiceTokenProvider Provider => _host!.Services.GetRequiredService<ServiceTokenProvider>();
 
     private async Task<HttpClient> StartAsync(
@@ -247,6 +259,9 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
 
         public bool Fail { get; set; }
 
+        /// <summary>Blanks added to the JSON answer, for an endpoint that sends more than a token response.</summary>
+        public int Padding { get; set; }
+
         public string? Body { get; private set; }
 
         /// <summary>Waits until the endpoint has been called once more (each call is counted once).</summary>
@@ -280,8 +295,9 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
                 ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
                 : new HttpResponseMessage(HttpStatusCode.OK)
                 {
-                    Content = new StringContent($"{{\"access_token\":\"token-{call}\",\"token_type\":\"Bearer\",\"expires_in\":{ExpiresIn}}}", System.Text.Encoding.UTF8, "application/json"),
+                    Content = new StringContent($"{{\"access_token\":\"token-{call}\",\"token_type\":\"Bearer\",\"expires_in\":{ExpiresIn}{new string(' ', Padding)}}}", System.Text.Encoding.UTF8, "application/json"),
                 };
         }
     }
 }
+

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,9 @@ internal sealed class ServiceTokenProvider
 {
     /// <summary>The name of the <see cref="HttpClient"/> that calls OAuth2 token endpoints.</summary>
     public const string TokenEndpointClientName = "AuthPatterns.TokenEndpoint";
+
+    // A token response is a small JSON object; a token endpoint that sends more is refused before it is buffered.
+    private const int MaxTokenResponseSize = 64 * 1024;
 
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestRetryDelay = TimeSpan.FromMinutes(1);
@@ -218,14 +222,15 @@ internal sealed class ServiceTokenProvider
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
 
-        using var response = await client.SendAsync(request, cancellationToken);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new ServiceTokenException(string.Create(CultureInfo.InvariantCulture, $"the token endpoint answered {(int)response.StatusCode}"));
         }
 
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        var content = await BoundedResponseBody.ReadAsync(response, MaxTokenResponseSize, cancellationToken)
+            ?? throw new ServiceTokenException("the token response is larger than 64 KiB");
+        using var document = JsonDocument.Parse(content);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object
             || !root.TryGetProperty("access_token", out var accessToken) || accessToken.ValueKind != JsonValueKind.String
