@@ -201,6 +201,24 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
         Assert.Empty(_downstream.Tokens);
     }
 
+    [Fact]
+    public async Task A_retry_waits_up_to_a_quarter_longer_at_random_so_instances_do_not_retry_together()
+    {
+        var client = await StartAsync();
+        Provider.RetryJitter = new MostJitter();
+        _endpoint.Fail = true;
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("https://api.test/fails")).WaitAsync(Guard));
+        Assert.Equal(1, _endpoint.Calls);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1240));
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("https://api.test/backing-off")).WaitAsync(Guard));
+        Assert.Equal(1, _endpoint.Calls);
+
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("https://api.test/retry")).WaitAsync(Guard));
+        Assert.Equal(2, _endpoint.Calls);
+    }
+
     private ServiceTokenProvider Provider => _host!.Services.GetRequiredService<ServiceTokenProvider>();
 
     private async Task<HttpClient> StartAsync(
@@ -228,8 +246,14 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
 
         builder.Services.AddHttpClient(ServiceTokenProvider.TokenEndpointClientName).ConfigurePrimaryHttpMessageHandler(() => _endpoint);
         _host = builder.Build();
+        Provider.RetryJitter = new NoRetryJitter();
         await _host.StartAsync();
         return _host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("api");
+    }
+
+    private sealed class MostJitter : Random
+    {
+        public override double NextDouble() => 0.999;
     }
 
     private sealed class RecordingHandler : HttpMessageHandler
@@ -301,3 +325,8 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
     }
 }
 
+/// <summary>Retries on the exact delays, for tests that step the clock to them.</summary>
+internal sealed class NoRetryJitter : Random
+{
+    public override double NextDouble() => 0;
+}

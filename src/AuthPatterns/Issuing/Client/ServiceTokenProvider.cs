@@ -13,7 +13,7 @@ namespace AuthPatterns.Issuing;
 /// <summary>
 /// Holds one service token per named <see cref="HttpClient"/>, for the audience, scopes and client it was asked for.
 /// A held token is served until it expires; from its renewal time on, one background renewal at a time replaces it
-/// (retried with a growing delay while it fails), so requests never queue behind a slow token endpoint. Only a request
+/// (retried with a growing, randomly lengthened delay while it fails), so requests never queue behind a slow token endpoint. Only a request
 /// that holds no valid token waits, for at most <see cref="ServiceTokenHandlerOptions.TokenRequestTimeout"/>.
 /// </summary>
 internal sealed class ServiceTokenProvider
@@ -40,6 +40,9 @@ internal sealed class ServiceTokenProvider
         _time = time;
         _logger = logger;
     }
+
+    /// <summary>Spreads retry delays; tests replace it to retry on exact delays.</summary>
+    internal Random RetryJitter { get; set; } = Random.Shared;
 
     public async ValueTask<string> GetTokenAsync(string clientName, CancellationToken cancellationToken)
     {
@@ -186,7 +189,9 @@ internal sealed class ServiceTokenProvider
         {
             slot.Failures++;
             var delay = slot.Failures >= 7 ? LongestRetryDelay : FirstRetryDelay * (1 << (slot.Failures - 1));
-            slot.RetryAt = _time.GetUtcNow() + (delay < LongestRetryDelay ? delay : LongestRetryDelay);
+
+            // Up to a quarter longer, at random, so instances that failed together do not call the endpoint together.
+            slot.RetryAt = _time.GetUtcNow() + (delay * (1 + (RetryJitter.NextDouble() / 4)));
             slot.LastFailure = failure;
         }
 
