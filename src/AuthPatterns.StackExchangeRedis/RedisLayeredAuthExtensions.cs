@@ -1,5 +1,6 @@
 using AuthPatterns;
 using AuthPatterns.ApiKeys;
+using AuthPatterns.Infrastructure;
 using AuthPatterns.Jwt;
 using AuthPatterns.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -61,8 +62,7 @@ public static class RedisLayeredAuthExtensions
         }
 
         services.AddSingleton<RedisMarker>();
-        services.AddOptions<LayeredAuthRedisOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LayeredAuthRedisOptions>, ValidateLayeredAuthRedisOptions>());
+        OptionsValidation.ValidateOnStart<LayeredAuthRedisOptions>(services, Microsoft.Extensions.Options.Options.DefaultName, static (options, _) => options.Validate());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IConnectionMultiplexer>(sp =>
         {
