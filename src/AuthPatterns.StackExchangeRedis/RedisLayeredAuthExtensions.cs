@@ -56,12 +56,11 @@ public static class RedisLayeredAuthExtensions
             services.Configure(configure);
         }
 
-        if (services.Any(d => d.ServiceType == typeof(RedisMarker)))
+        if (!RegistrationGuard.TryMark<RedisRevocationBus>(services))
         {
             return builder;
         }
 
-        services.AddSingleton<RedisMarker>();
         OptionsValidation.ValidateOnStart<LayeredAuthRedisOptions>(services, Microsoft.Extensions.Options.Options.DefaultName, static (options, _) => options.Validate());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IConnectionMultiplexer>(sp =>
@@ -79,6 +78,4 @@ public static class RedisLayeredAuthExtensions
         services.AddSingleton<IJwtRevocationList>(sp => sp.GetRequiredService<RedisJwtRevocationList>());
         return builder;
     }
-
-    private sealed class RedisMarker;
 }
