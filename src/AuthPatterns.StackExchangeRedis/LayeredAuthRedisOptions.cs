@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace AuthPatterns.StackExchangeRedis;
 
 /// <summary>How the instances reach the Redis they share (section <c>LayeredAuth:Redis</c>).</summary>
@@ -18,4 +20,32 @@ public sealed class LayeredAuthRedisOptions
     /// applications sharing one Redis keep theirs apart with different prefixes. Default <c>authpatterns</c>.
     /// </summary>
     public string KeyPrefix { get; set; } = "authpatterns";
+
+    /// <summary>
+    /// Checks the options, naming the option at fault; never repeats the configuration string (it may hold a password).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An option is missing or invalid.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Configuration))
+        {
+            throw new InvalidOperationException(
+                "LayeredAuth:Redis:Configuration is required: a StackExchange.Redis configuration string such as 'redis.internal:6379'.");
+        }
+
+        try
+        {
+            _ = ConfigurationOptions.Parse(Configuration);
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidOperationException(
+                "LayeredAuth:Redis:Configuration is not a valid StackExchange.Redis configuration string (the value is not shown: it may hold a password).");
+        }
+
+        if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.Any(char.IsWhiteSpace))
+        {
+            throw new InvalidOperationException("LayeredAuth:Redis:KeyPrefix must be a non-empty string without spaces.");
+        }
+    }
 }

@@ -14,13 +14,18 @@ namespace AuthPatterns.StackExchangeRedis;
 /// </summary>
 internal sealed class RedisJwtRevocationList : IJwtRevocationList
 {
+    /// <summary>The most token ids the local copy holds.</summary>
+    internal const int Capacity = 100_000;
+
     private static readonly TimeSpan Margin = TimeSpan.FromHours(1);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
     private readonly IConnectionMultiplexer _redis;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RedisKey _key;
     private readonly RedisChannel _channel;
+    private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
 
     public RedisJwtRevocationList(IConnectionMultiplexer redis, IOptions<LayeredAuthRedisOptions> options, TimeProvider time, ILogger<RedisJwtRevocationList> logger)
     {
@@ -60,7 +65,11 @@ internal sealed class RedisJwtRevocationList : IJwtRevocationList
         }
     }
 
-    /// <summary>Adds a token id to the local copy (from this instance or a message of another).</summary>
+    /// <summary>
+    /// Adds a token id to the local copy (from this instance or a message of another). Anyone who can publish on the
+    /// channel writes here, so the copy holds at most <see cref="Capacity"/> ids: when it is full even after dropping
+    /// the expired ones, a new id is not kept and the refusal is logged.
+    /// </summary>
     public void Remember(string tokenId, DateTimeOffset until)
     {
         var now = _time.GetUtcNow();
@@ -69,14 +78,26 @@ internal sealed class RedisJwtRevocationList : IJwtRevocationList
             return;
         }
 
-        _revoked[tokenId] = until;
-        foreach (var pair in _revoked)
+        if (now >= _nextSweep || (_revoked.Count >= Capacity && !_revoked.ContainsKey(tokenId)))
         {
-            if (pair.Value <= now)
+            // Expired ids are dropped once a minute, or when the copy is full, not at every message.
+            _nextSweep = now + SweepInterval;
+            foreach (var pair in _revoked)
             {
-                _revoked.TryRemove(pair);
+                if (pair.Value <= now)
+                {
+                    _revoked.TryRemove(pair);
+                }
+            }
+
+            if (_revoked.Count >= Capacity && !_revoked.ContainsKey(tokenId))
+            {
+                _logger.DenyListFull(Capacity);
+                return;
             }
         }
+
+        _revoked[tokenId] = until;
     }
 
     /// <summary>Copies the shared list into the local one (at startup and after Redis was unreachable).</summary>

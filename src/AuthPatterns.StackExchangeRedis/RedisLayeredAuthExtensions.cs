@@ -1,5 +1,6 @@
 using AuthPatterns;
 using AuthPatterns.ApiKeys;
+using AuthPatterns.Infrastructure;
 using AuthPatterns.Jwt;
 using AuthPatterns.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -55,14 +56,12 @@ public static class RedisLayeredAuthExtensions
             services.Configure(configure);
         }
 
-        if (services.Any(d => d.ServiceType == typeof(RedisMarker)))
+        if (!RegistrationGuard.TryMark<RedisRevocationBus>(services))
         {
             return builder;
         }
 
-        services.AddSingleton<RedisMarker>();
-        services.AddOptions<LayeredAuthRedisOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LayeredAuthRedisOptions>, ValidateLayeredAuthRedisOptions>());
+        OptionsValidation.ValidateOnStart<LayeredAuthRedisOptions>(services, Microsoft.Extensions.Options.Options.DefaultName, static (options, _) => options.Validate());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IConnectionMultiplexer>(sp =>
         {
@@ -79,6 +78,4 @@ public static class RedisLayeredAuthExtensions
         services.AddSingleton<IJwtRevocationList>(sp => sp.GetRequiredService<RedisJwtRevocationList>());
         return builder;
     }
-
-    private sealed class RedisMarker;
 }

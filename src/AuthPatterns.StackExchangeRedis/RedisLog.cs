@@ -21,4 +21,7 @@ internal static partial class RedisLog
 
     [LoggerMessage(5005, LogLevel.Warning, "Ignored a malformed message on the revocation channel.", EventName = "RedisMalformedMessage")]
     public static partial void MalformedMessage(this ILogger logger);
+
+    [LoggerMessage(5006, LogLevel.Error, "The local token deny list holds {Capacity} ids; a revocation from the channel was not kept. Someone may be flooding the revocation channel.", EventName = "RedisDenyListFull")]
+    public static partial void DenyListFull(this ILogger logger, int capacity);
 }

@@ -17,6 +17,9 @@ namespace AuthPatterns.StackExchangeRedis;
 /// </summary>
 internal sealed class RedisRevocationBus : IHostedService
 {
+    // Longer than any key id or jti this library writes; anyone who can publish on the channel writes the messages.
+    private const int MaxMessageLength = 1024;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisJwtRevocationList _denyList;
     private readonly IServiceProvider _services;
@@ -108,6 +111,12 @@ internal sealed class RedisRevocationBus : IHostedService
     private async Task HandleAsync(RedisValue message)
     {
         var text = (string?)message;
+        if (text is null || text.Length > MaxMessageLength)
+        {
+            _logger.MalformedMessage();
+            return;
+        }
+
         if (text is { Length: > 2 } && text.StartsWith("k:", StringComparison.Ordinal))
         {
             var keyId = text[2..];

@@ -4,7 +4,7 @@ namespace AuthPatterns.Issuing;
 
 // Event ids 3007, 3008, 3010, 3011 and 3050-3069: the issuing side. No key material, token or
 // exception text ever appears in a message: a file is named and its problem is one of fixed sentences.
-internal static partial class LoggingExtensions
+internal static partial class IssuingLoggingExtensions
 {
     [LoggerMessage(3007, LogLevel.Information, "Signing key {KeyId} created; it signs from {ActivatesAt:O}.", EventName = "SigningKeyCreated")]
     public static partial void SigningKeyCreated(this ILogger logger, string keyId, DateTimeOffset activatesAt);

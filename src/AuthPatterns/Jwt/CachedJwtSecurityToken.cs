@@ -20,8 +20,5 @@ internal sealed class CachedJwtSecurityToken(ValidatedToken entry) : SecurityTok
 
     public override DateTime ValidTo => entry.ExpiresAt.UtcDateTime;
 
-    /// <summary>The key id the token was signed with.</summary>
-    public string KeyId => entry.KeyId;
-
     public override string UnsafeToString() => "[validated token]";
 }

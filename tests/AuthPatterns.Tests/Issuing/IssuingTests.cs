@@ -230,6 +230,7 @@ public sealed class IssuingTests : IDisposable
         Assert.Equal("grant_type=client_credentials&scope=orders%3Aread+orders%3Awrite", endpoint.Body);
 
         var provider = app.Services.GetRequiredService<ServiceTokenProvider>();
+        provider.RetryJitter = new NoRetryJitter();
         _time.Advance(TimeSpan.FromSeconds(241));
         endpoint.Fail = true;
         await client.GetAsync("https://partner.test/during-outage");

@@ -189,6 +189,36 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
         Assert.Equal(["token-1", "token-2"], _downstream.Tokens);
     }
 
+    [Fact]
+    public async Task A_token_response_larger_than_64_KiB_is_refused_not_buffered()
+    {
+        var client = await StartAsync();
+        _endpoint.Padding = 64 * 1024;
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("https://api.test/")).WaitAsync(Guard));
+
+        Assert.Equal("No service token for the HttpClient 'api': the token response is larger than 64 KiB.", error.Message);
+        Assert.Empty(_downstream.Tokens);
+    }
+
+    [Fact]
+    public async Task A_retry_waits_up_to_a_quarter_longer_at_random_so_instances_do_not_retry_together()
+    {
+        var client = await StartAsync();
+        Provider.RetryJitter = new MostJitter();
+        _endpoint.Fail = true;
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("https://api.test/fails")).WaitAsync(Guard));
+        Assert.Equal(1, _endpoint.Calls);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1240));
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("https://api.test/backing-off")).WaitAsync(Guard));
+        Assert.Equal(1, _endpoint.Calls);
+
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("https://api.test/retry")).WaitAsync(Guard));
+        Assert.Equal(2, _endpoint.Calls);
+    }
+
     private ServiceTokenProvider Provider => _host!.Services.GetRequiredService<ServiceTokenProvider>();
 
     private async Task<HttpClient> StartAsync(
@@ -216,8 +246,14 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
 
         builder.Services.AddHttpClient(ServiceTokenProvider.TokenEndpointClientName).ConfigurePrimaryHttpMessageHandler(() => _endpoint);
         _host = builder.Build();
+        Provider.RetryJitter = new NoRetryJitter();
         await _host.StartAsync();
         return _host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("api");
+    }
+
+    private sealed class MostJitter : Random
+    {
+        public override double NextDouble() => 0.999;
     }
 
     private sealed class RecordingHandler : HttpMessageHandler
@@ -246,6 +282,9 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
         public string ExpiresIn { get; set; } = "300";
 
         public bool Fail { get; set; }
+
+        /// <summary>Blanks added to the JSON answer, for an endpoint that sends more than a token response.</summary>
+        public int Padding { get; set; }
 
         public string? Body { get; private set; }
 
@@ -280,8 +319,14 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
                 ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
                 : new HttpResponseMessage(HttpStatusCode.OK)
                 {
-                    Content = new StringContent($"{{\"access_token\":\"token-{call}\",\"token_type\":\"Bearer\",\"expires_in\":{ExpiresIn}}}", System.Text.Encoding.UTF8, "application/json"),
+                    Content = new StringContent($"{{\"access_token\":\"token-{call}\",\"token_type\":\"Bearer\",\"expires_in\":{ExpiresIn}{new string(' ', Padding)}}}", System.Text.Encoding.UTF8, "application/json"),
                 };
         }
     }
+}
+
+/// <summary>Retries on the exact delays, for tests that step the clock to them.</summary>
+internal sealed class NoRetryJitter : Random
+{
+    public override double NextDouble() => 0;
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,13 +13,16 @@ namespace AuthPatterns.Issuing;
 /// <summary>
 /// Holds one service token per named <see cref="HttpClient"/>, for the audience, scopes and client it was asked for.
 /// A held token is served until it expires; from its renewal time on, one background renewal at a time replaces it
-/// (retried with a growing delay while it fails), so requests never queue behind a slow token endpoint. Only a request
+/// (retried with a growing, randomly lengthened delay while it fails), so requests never queue behind a slow token endpoint. Only a request
 /// that holds no valid token waits, for at most <see cref="ServiceTokenHandlerOptions.TokenRequestTimeout"/>.
 /// </summary>
 internal sealed class ServiceTokenProvider
 {
     /// <summary>The name of the <see cref="HttpClient"/> that calls OAuth2 token endpoints.</summary>
     public const string TokenEndpointClientName = "AuthPatterns.TokenEndpoint";
+
+    // A token response is a small JSON object; a token endpoint that sends more is refused before it is buffered.
+    private const int MaxTokenResponseSize = 64 * 1024;
 
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestRetryDelay = TimeSpan.FromMinutes(1);
@@ -36,6 +40,9 @@ internal sealed class ServiceTokenProvider
         _time = time;
         _logger = logger;
     }
+
+    /// <summary>Spreads retry delays; tests replace it to retry on exact delays.</summary>
+    internal Random RetryJitter { get; set; } = Random.Shared;
 
     public async ValueTask<string> GetTokenAsync(string clientName, CancellationToken cancellationToken)
     {
@@ -182,7 +189,9 @@ internal sealed class ServiceTokenProvider
         {
             slot.Failures++;
             var delay = slot.Failures >= 7 ? LongestRetryDelay : FirstRetryDelay * (1 << (slot.Failures - 1));
-            slot.RetryAt = _time.GetUtcNow() + (delay < LongestRetryDelay ? delay : LongestRetryDelay);
+
+            // Up to a quarter longer, at random, so instances that failed together do not call the endpoint together.
+            slot.RetryAt = _time.GetUtcNow() + (delay * (1 + (RetryJitter.NextDouble() / 4)));
             slot.LastFailure = failure;
         }
 
@@ -218,14 +227,15 @@ internal sealed class ServiceTokenProvider
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
 
-        using var response = await client.SendAsync(request, cancellationToken);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new ServiceTokenException(string.Create(CultureInfo.InvariantCulture, $"the token endpoint answered {(int)response.StatusCode}"));
         }
 
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        var content = await BoundedResponseBody.ReadAsync(response, MaxTokenResponseSize, cancellationToken)
+            ?? throw new ServiceTokenException("the token response is larger than 64 KiB");
+        using var document = JsonDocument.Parse(content);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object
             || !root.TryGetProperty("access_token", out var accessToken) || accessToken.ValueKind != JsonValueKind.String

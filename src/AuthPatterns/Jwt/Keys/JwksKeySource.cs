@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
@@ -254,29 +255,12 @@ internal sealed class JwksKeySource : IJwtKeySource
             throw new JwksFetchException($"status {(int)response.StatusCode}");
         }
 
-        var limit = _options.JwksMaxResponseSize;
-        if (response.Content.Headers.ContentLength > limit)
-        {
-            throw new JwksFetchException("the response is larger than the limit");
-        }
-
-        await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-        var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, timeout.Token)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                throw new JwksFetchException("the response is larger than the limit");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
+        var content = await BoundedResponseBody.ReadAsync(response, _options.JwksMaxResponseSize, timeout.Token)
+            ?? throw new JwksFetchException("the response is larger than the limit");
 
         var cacheControl = response.Headers.CacheControl;
         TimeSpan? maxAge = cacheControl is { NoStore: true } or { NoCache: true } ? TimeSpan.Zero : cacheControl?.MaxAge;
-        return (buffer.GetBuffer().AsMemory(0, (int)buffer.Length), maxAge);
+        return (content, maxAge);
     }
 
     private sealed class JwksFetchException(string message) : Exception(message);
