@@ -54,7 +54,7 @@ internal sealed class RedisRevocationBus : IHostedService
     {
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;
-        var subscribing = _redis.GetSubscriber().SubscribeAsync(Channel, (channel, message) => _ = HandleAsync(message));
+        var subscribing = _redis.GetSubscriber().SubscribeAsync(Channel, (channel, message) => _ = HandleObservedAsync(message));
         if (!_redis.IsConnected)
         {
             // Redis is down at startup: the application starts anyway; the subscription is made when Redis is back.
@@ -106,6 +106,19 @@ internal sealed class RedisRevocationBus : IHostedService
         _services.GetService<JwtSchemeRuntime>()?.Cache?.Clear();
         _logger.ConnectionRestored();
         _ = _denyList.LoadAsync();
+    }
+
+    // The subscriber does not await its callback: an exception a handler throws is logged here, never lost.
+    private async Task HandleObservedAsync(RedisValue message)
+    {
+        try
+        {
+            await HandleAsync(message);
+        }
+        catch (Exception exception)
+        {
+            _logger.ChangeNotApplied(exception);
+        }
     }
 
     private async Task HandleAsync(RedisValue message)

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AuthPatterns.StackExchangeRedis;
 
-internal static partial class RedisLog
+internal static partial class RedisLoggingExtensions
 {
     [LoggerMessage(5000, LogLevel.Warning, "Redis is unreachable ({FailureType}); revocations reach the other instances only when their caches expire, and this instance drops its cached verifications when Redis is back.", EventName = "RedisConnectionLost")]
     public static partial void ConnectionLost(this ILogger logger, string failureType, Exception? exception);
@@ -24,4 +24,7 @@ internal static partial class RedisLog
 
     [LoggerMessage(5006, LogLevel.Error, "The local token deny list holds {Capacity} ids; a revocation from the channel was not kept. Someone may be flooding the revocation channel.", EventName = "RedisDenyListFull")]
     public static partial void DenyListFull(this ILogger logger, int capacity);
+
+    [LoggerMessage(5007, LogLevel.Error, "A change announced on the revocation channel could not be applied on this instance; its caches keep the entry until it expires.", EventName = "RedisChangeNotApplied")]
+    public static partial void ChangeNotApplied(this ILogger logger, Exception exception);
 }
