@@ -15,6 +15,9 @@ public static class ApiKeyModelBuilderExtensions
     /// <summary>The table of usage events.</summary>
     public const string UsageEventsTable = "authpatterns_api_key_usage";
 
+    /// <summary>The table of usage counts per key, hour and outcome.</summary>
+    public const string UsageCountsTable = "authpatterns_api_key_usage_counts";
+
     /// <summary>
     /// Adds the API-key tables to a model. Times are stored as UTC ticks (a 64-bit integer), so the same model sorts
     /// and compares on every provider, SQLite included. The <c>Version</c> column is the keys' concurrency token: a
@@ -63,6 +66,16 @@ public static class ApiKeyModelBuilderExtensions
             usage.Property(e => e.OccurredAt).HasConversion(time);
             usage.HasIndex(e => new { e.KeyId, e.OccurredAt });
             usage.HasIndex(e => e.OccurredAt);
+        });
+
+        modelBuilder.Entity<ApiKeyUsageCount>(count =>
+        {
+            count.ToTable(UsageCountsTable, schema);
+            count.HasKey(c => new { c.KeyId, c.PeriodStart, c.Outcome });
+            count.Property(c => c.KeyId).HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false);
+            count.Property(c => c.Outcome).HasMaxLength(32).IsUnicode(false);
+            count.Property(c => c.PeriodStart).HasConversion(time);
+            count.HasIndex(c => c.PeriodStart);
         });
 
         return modelBuilder;

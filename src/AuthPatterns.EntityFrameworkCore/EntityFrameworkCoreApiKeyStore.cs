@@ -103,6 +103,79 @@ internal sealed class EntityFrameworkCoreApiKeyStore<TContext> : IApiKeyStore
     public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
         RunAsync(db => db.Set<ApiKeyUsageEvent>().Where(e => e.OccurredAt < olderThan).ExecuteDeleteAsync(cancellationToken));
 
+    // Each count is added to its row by one UPDATE, or inserted when there is none. Two instances inserting the same row
+    // at once: the loser's insert fails on the primary key, and its counts are added by UPDATE on the second pass.
+    public Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var valid = counts
+            .Where(c => c.Count > 0 && ApiKeyUsageCount.CountedOutcomes.Contains(c.Outcome) && c.KeyId.Length is > 0 and <= ApiKeyFormat.KeyIdLength)
+            .GroupBy(c => (c.KeyId, PeriodStart: ApiKeyUsageCount.PeriodOf(c.PeriodStart), c.Outcome))
+            .Select(g => new ApiKeyUsageCount { KeyId = g.Key.KeyId, PeriodStart = g.Key.PeriodStart, Outcome = g.Key.Outcome, Count = g.Sum(c => c.Count) })
+            .ToList();
+        if (valid.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return RunAsync(async db =>
+        {
+            var ids = valid.Select(c => c.KeyId).Distinct().ToArray();
+            var known = (await db.Set<ApiKeyRecord>().Where(r => ids.Contains(r.Id)).Select(r => r.Id).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+            var left = valid.Where(c => known.Contains(c.KeyId)).ToList();
+            for (var pass = 0; left.Count > 0; pass++)
+            {
+                var missing = new List<ApiKeyUsageCount>();
+                foreach (var count in left)
+                {
+                    var add = count.Count;
+                    var updated = await db.Set<ApiKeyUsageCount>()
+                        .Where(c => c.KeyId == count.KeyId && c.PeriodStart == count.PeriodStart && c.Outcome == count.Outcome)
+                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count + add), cancellationToken);
+                    if (updated == 0)
+                    {
+                        missing.Add(count);
+                    }
+                }
+
+                if (missing.Count == 0)
+                {
+                    break;
+                }
+
+                db.AddRange(missing.Select(c => new ApiKeyUsageCount { KeyId = c.KeyId, PeriodStart = c.PeriodStart, Outcome = c.Outcome, Count = c.Count }));
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken);
+                    break;
+                }
+                catch (DbUpdateException) when (pass == 0)
+                {
+                    // Another writer inserted one of these rows meanwhile: none of the batch was inserted; add them by UPDATE.
+                    db.ChangeTracker.Clear();
+                    left = missing;
+                }
+            }
+
+            return 0;
+        });
+    }
+
+    public Task<IReadOnlyList<ApiKeyUsageCount>> ListUsageCountsAsync(string? keyId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<ApiKeyUsageCount>>(async db =>
+        {
+            var query = db.Set<ApiKeyUsageCount>().AsNoTracking().Where(c => c.PeriodStart >= since);
+            if (keyId is not null)
+            {
+                query = query.Where(c => c.KeyId == keyId);
+            }
+
+            return await query.OrderBy(c => c.PeriodStart).ThenBy(c => c.KeyId).ThenBy(c => c.Outcome).ToListAsync(cancellationToken);
+        });
+
+    public Task<int> DeleteUsageCountsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+        RunAsync(db => db.Set<ApiKeyUsageCount>().Where(c => c.PeriodStart < olderThan).ExecuteDeleteAsync(cancellationToken));
+
     private async Task<T> RunAsync<T>(Func<TContext, Task<T>> work)
     {
         await using var scope = _scopes.CreateAsyncScope();

@@ -85,6 +85,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
                 {
                     Logger.KeyExposed(parsed.KeyId, name);
                     LayeredAuthTelemetry.RecordOutcome(Scheme.Name, ApiKeyOutcomes.Exposed);
+                    _usage.Count(parsed.KeyId, ApiKeyOutcomes.Exposed, TimeProvider.GetUtcNow());
                     await Events.KeyExposed(new ApiKeyExposedContext(Context, Scheme, Options, name, parsed.KeyId));
                     detail += " A key sent in a URL is exposed to logs and caches; rotate it.";
                 }
@@ -114,6 +115,12 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         if (!verification.Succeeded)
         {
             Context.Items[VerificationKey] = verification;
+            if (verification.KeyId is { } refusedKeyId)
+            {
+                // Only outcomes that follow a look-up (or an exposure) are counted, and only for stored keys.
+                _usage.Count(refusedKeyId, verification.Outcome, TimeProvider.GetUtcNow());
+            }
+
             Logger.KeyRefused(verification.KeyId ?? "unknown", verification.Outcome);
             var failed = new ApiKeyFailedContext(Context, Scheme, Options, verification.Outcome, verification.KeyId);
             await Events.AuthenticationFailed(failed);
@@ -254,6 +261,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
     private void RecordUse(string keyId, string? address)
     {
         var now = TimeProvider.GetUtcNow();
+        _usage.Count(keyId, ApiKeyOutcomes.Valid, now);
         if (!Options.RecordUsageEvents)
         {
             if (Options.RecordLastUse)

@@ -77,6 +77,15 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
     /// <summary>How long usage events are kept. Default 30 days.</summary>
     public TimeSpan UsageEventRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Whether requests are counted per key, hour and outcome (served, and refused attempts naming a stored key) and the
+    /// counts written to the store in batches, for the dashboard. Default <see langword="true"/>.
+    /// </summary>
+    public bool RecordUsageCounts { get; set; } = true;
+
+    /// <summary>How long usage counts are kept. Default 90 days.</summary>
+    public TimeSpan UsageCountRetention { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>How often recorded uses are written to the store. Default 10 seconds.</summary>
     public TimeSpan UsageFlushInterval { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -129,6 +138,7 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
         Positive(FailedAttemptWindow, nameof(FailedAttemptWindow));
         Positive(UsageFlushInterval, nameof(UsageFlushInterval));
         Positive(UsageEventRetention, nameof(UsageEventRetention));
+        Positive(UsageCountRetention, nameof(UsageCountRetention));
         if (DefaultKeyLifetime is { } lifetime)
         {
             Positive(lifetime, nameof(DefaultKeyLifetime));

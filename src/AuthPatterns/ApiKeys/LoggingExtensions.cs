@@ -71,4 +71,13 @@ internal static partial class ApiKeyLoggingExtensions
 
     public static void UsageEventRefused(this ILogger logger, ApiKeyUsageEvent usage, Exception exception) =>
         LogUsageEventRefused(logger, LogText.Escape(usage.KeyId), LogText.Escape(usage.Method), LogText.Escape(usage.Route), exception);
+
+    [LoggerMessage(2040, LogLevel.Debug, "Wrote {Count} API-key usage counts.", EventName = "ApiKeyUsageCountsFlushed")]
+    public static partial void UsageCountsFlushed(this ILogger logger, int count);
+
+    [LoggerMessage(2041, LogLevel.Warning, "Could not write {Count} API-key usage counts; they are kept for the next flush.", EventName = "ApiKeyUsageCountsFlushFailed")]
+    public static partial void UsageCountsFlushFailed(this ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(2042, LogLevel.Error, "Could not delete the API-key usage counts older than the retention; the next flush tries again.", EventName = "ApiKeyUsageCountsPruneFailed")]
+    public static partial void UsageCountsPruneFailed(this ILogger logger, Exception exception);
 }

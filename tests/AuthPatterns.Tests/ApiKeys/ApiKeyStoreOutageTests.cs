@@ -122,5 +122,17 @@ public sealed class ApiKeyStoreOutageTests
 
         public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
             inner.DeleteUsageEventsAsync(olderThan, cancellationToken);
+
+        public Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default)
+        {
+            ThrowIfDown();
+            return inner.AddUsageCountsAsync(counts, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<ApiKeyUsageCount>> ListUsageCountsAsync(string? keyId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+            inner.ListUsageCountsAsync(keyId, since, cancellationToken);
+
+        public Task<int> DeleteUsageCountsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+            inner.DeleteUsageCountsAsync(olderThan, cancellationToken);
     }
 }

@@ -175,5 +175,14 @@ public sealed class ApiKeyUsageRecordingTests
 
         public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
             Inner.DeleteUsageEventsAsync(olderThan, cancellationToken);
+
+        public Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default) =>
+            Inner.AddUsageCountsAsync(counts, cancellationToken);
+
+        public Task<IReadOnlyList<ApiKeyUsageCount>> ListUsageCountsAsync(string? keyId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+            Inner.ListUsageCountsAsync(keyId, since, cancellationToken);
+
+        public Task<int> DeleteUsageCountsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+            Inner.DeleteUsageCountsAsync(olderThan, cancellationToken);
     }
 }

@@ -72,5 +72,14 @@ public sealed class ApiKeyVerifierRaceTests
         public Task<IReadOnlyList<ApiKeyUsageEvent>> ListUsageEventsAsync(string keyId, DateTimeOffset since, CancellationToken cancellationToken = default) => _inner.ListUsageEventsAsync(keyId, since, cancellationToken);
 
         public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => _inner.DeleteUsageEventsAsync(olderThan, cancellationToken);
+
+        public Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default) =>
+            _inner.AddUsageCountsAsync(counts, cancellationToken);
+
+        public Task<IReadOnlyList<ApiKeyUsageCount>> ListUsageCountsAsync(string? keyId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+            _inner.ListUsageCountsAsync(keyId, since, cancellationToken);
+
+        public Task<int> DeleteUsageCountsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+            _inner.DeleteUsageCountsAsync(olderThan, cancellationToken);
     }
 }

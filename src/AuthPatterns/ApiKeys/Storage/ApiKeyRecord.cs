@@ -98,3 +98,48 @@ public sealed class ApiKeyUsageEvent
     /// <summary>The client address, if known.</summary>
     public string? Address { get; set; }
 }
+
+/// <summary>
+/// How many requests one key made in one period with one outcome: the aggregated usage a dashboard reads, written in
+/// batches off the request path. <see cref="Outcome"/> is <see cref="ApiKeyOutcomes.Valid"/> for a request served, or the
+/// outcome a refused attempt with this key's id had (see <see cref="ApiKeyUsageCount.CountedOutcomes"/>).
+/// </summary>
+public sealed class ApiKeyUsageCount
+{
+    /// <summary>The length of one period: counts are kept per key and per hour (UTC).</summary>
+    public static readonly TimeSpan Period = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The outcomes that are counted: requests served, and the refused attempts that name a stored key (invalid secret,
+    /// expired, revoked, rate-limited, network not allowed, key seen in a query string). Attempts with a malformed key or
+    /// an unknown id are not, so guessed ids cannot fill the store.
+    /// </summary>
+    public static IReadOnlyList<string> CountedOutcomes { get; } =
+    [
+        ApiKeyOutcomes.Valid,
+        ApiKeyOutcomes.InvalidSecret,
+        ApiKeyOutcomes.Expired,
+        ApiKeyOutcomes.Revoked,
+        ApiKeyOutcomes.RateLimited,
+        ApiKeyOutcomes.NetworkNotAllowed,
+        ApiKeyOutcomes.Exposed,
+    ];
+
+    /// <summary>The key id.</summary>
+    public string KeyId { get; set; } = "";
+
+    /// <summary>The start of the period (UTC, on the hour).</summary>
+    public DateTimeOffset PeriodStart { get; set; }
+
+    /// <summary>The outcome, one of <see cref="CountedOutcomes"/>.</summary>
+    public string Outcome { get; set; } = "";
+
+    /// <summary>How many requests.</summary>
+    public long Count { get; set; }
+
+    /// <summary>The start of the period holding a time.</summary>
+    /// <param name="time">The time.</param>
+    /// <returns>The time rounded down to the hour, in UTC.</returns>
+    public static DateTimeOffset PeriodOf(DateTimeOffset time) =>
+        new(time.UtcTicks - (time.UtcTicks % Period.Ticks), TimeSpan.Zero);
+}

@@ -28,6 +28,11 @@ internal sealed class ApiKeyUsageRecorder
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
     private readonly ConcurrentDictionary<string, ApiKeyLastUse> _lastUses = new(StringComparer.Ordinal);
+
+    // Counts per key, period and outcome since the last flush: one entry per slot whatever the request rate, and at most
+    // Capacity slots (a flood of distinct key ids adds to no slot beyond it).
+    private readonly ConcurrentDictionary<CountSlot, long> _counts = new();
+    private readonly Dictionary<CountSlot, long> _pendingCounts = [];
     private readonly IApiKeyStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -39,6 +44,7 @@ internal sealed class ApiKeyUsageRecorder
     private readonly Dictionary<string, ApiKeyLastUse> _pendingLastUses = new(StringComparer.Ordinal);
     private readonly List<ApiKeyUsageEvent> _pendingEvents = [];
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastCountPrune = DateTimeOffset.MinValue;
 
     public ApiKeyUsageRecorder(IApiKeyStore store, IOptionsMonitor<ApiKeyAuthenticationOptions> options, TimeProvider time, ILogger<ApiKeyUsageRecorder> logger)
     {
@@ -67,6 +73,27 @@ internal sealed class ApiKeyUsageRecorder
             // A copy with bounded values: what a request chose can never make the store refuse the event.
             _queue.Writer.TryWrite(ApiKeyUsageLimits.Bound(usage));
         }
+    }
+
+    /// <summary>
+    /// Counts one request of a key with its outcome (served, or one of the refused outcomes in
+    /// <see cref="ApiKeyUsageCount.CountedOutcomes"/>), in the period of <paramref name="at"/>. Costs one dictionary update.
+    /// </summary>
+    public void Count(string keyId, string outcome, DateTimeOffset at)
+    {
+        if (!_options.RecordUsageCounts || !ApiKeyUsageCount.CountedOutcomes.Contains(outcome))
+        {
+            return;
+        }
+
+        var slot = new CountSlot(keyId, ApiKeyUsageCount.PeriodOf(at), outcome);
+        if (_counts.Count >= Capacity && !_counts.ContainsKey(slot))
+        {
+            ApiKeyTelemetry.UsageEventsDropped.Add(1, new KeyValuePair<string, object?>("reason", "count_overflow"));
+            return;
+        }
+
+        _counts.AddOrUpdate(slot, 1, static (_, count) => count + 1);
     }
 
     public async Task FlushAsync(CancellationToken cancellationToken = default)
@@ -99,6 +126,40 @@ internal sealed class ApiKeyUsageRecorder
             }
 
             int lastUsesWritten = 0, eventsWritten = 0;
+            var counts = _pendingCounts;
+            foreach (var slot in _counts.Keys)
+            {
+                if (_counts.TryRemove(slot, out var count))
+                {
+                    counts[slot] = counts.GetValueOrDefault(slot) + count;
+                }
+            }
+
+            int countsWritten = 0;
+            if (counts.Count > 0)
+            {
+                try
+                {
+                    await _store.AddUsageCountsAsync(
+                        [.. counts.Select(c => new ApiKeyUsageCount { KeyId = c.Key.KeyId, PeriodStart = c.Key.PeriodStart, Outcome = c.Key.Outcome, Count = c.Value })],
+                        cancellationToken);
+                    countsWritten = counts.Count;
+                    counts.Clear();
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // Kept for the next flush; bounded like the live counts.
+                    _logger.UsageCountsFlushFailed(counts.Count, exception);
+                    if (counts.Count > Capacity)
+                    {
+                        foreach (var oldest in counts.Keys.OrderBy(k => k.PeriodStart).Take(counts.Count - Capacity).ToArray())
+                        {
+                            counts.Remove(oldest);
+                        }
+                    }
+                }
+            }
+
             if (lastUses.Count > 0)
             {
                 try
@@ -130,6 +191,24 @@ internal sealed class ApiKeyUsageRecorder
                 {
                     _logger.UsagePruneFailed(exception);
                 }
+            }
+
+            if (_options.RecordUsageCounts && now - _lastCountPrune >= TimeSpan.FromHours(1))
+            {
+                try
+                {
+                    await _store.DeleteUsageCountsAsync(now - _options.UsageCountRetention, cancellationToken);
+                    _lastCountPrune = now;
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    _logger.UsageCountsPruneFailed(exception);
+                }
+            }
+
+            if (countsWritten > 0)
+            {
+                _logger.UsageCountsFlushed(countsWritten);
             }
 
             if (lastUsesWritten + eventsWritten > 0)
@@ -249,3 +328,6 @@ internal sealed class ApiKeyUsageRecorder
         }
     }
 }
+
+/// <summary>One key, period and outcome: the slot a usage count adds to.</summary>
+internal readonly record struct CountSlot(string KeyId, DateTimeOffset PeriodStart, string Outcome);

@@ -82,4 +82,26 @@ public interface IApiKeyStore
     /// <param name="cancellationToken">Cancels the delete.</param>
     /// <returns>The number of events deleted.</returns>
     Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds a batch of usage counts to the stored ones (same key, period and outcome: the counts are summed). Counts of
+    /// keys the store does not hold are ignored. Safe to call from several instances at once.
+    /// </summary>
+    /// <param name="counts">The counts, at most one per key, period and outcome.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the batch is stored.</returns>
+    Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the usage counts of periods starting at or after a time, of one key or of all, oldest first.</summary>
+    /// <param name="keyId">The key id, or <see langword="null"/> for every key.</param>
+    /// <param name="since">The earliest period start.</param>
+    /// <param name="cancellationToken">Cancels the look-up.</param>
+    /// <returns>The counts.</returns>
+    Task<IReadOnlyList<ApiKeyUsageCount>> ListUsageCountsAsync(string? keyId, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes usage counts of periods that started before a time (the retention setting).</summary>
+    /// <param name="olderThan">The cut-off.</param>
+    /// <param name="cancellationToken">Cancels the delete.</param>
+    /// <returns>The number of counts deleted.</returns>
+    Task<int> DeleteUsageCountsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default);
 }

@@ -12,6 +12,8 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
     private readonly List<ApiKeyUsageEvent> _events = [];
     private readonly Lock _eventsLock = new();
     private readonly Lock _writeLock = new();
+    private readonly Dictionary<(string KeyId, DateTimeOffset PeriodStart, string Outcome), long> _counts = [];
+    private readonly Lock _countsLock = new();
     private long _nextEventId;
     private int _lookups;
 
@@ -150,6 +152,53 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
         lock (_eventsLock)
         {
             return Task.FromResult(_events.RemoveAll(e => e.OccurredAt < olderThan));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        lock (_countsLock)
+        {
+            foreach (var count in counts)
+            {
+                if (count.Count > 0 && _records.ContainsKey(count.KeyId) && ApiKeyUsageCount.CountedOutcomes.Contains(count.Outcome))
+                {
+                    var slot = (count.KeyId, ApiKeyUsageCount.PeriodOf(count.PeriodStart), count.Outcome);
+                    _counts[slot] = _counts.GetValueOrDefault(slot) + count.Count;
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ApiKeyUsageCount>> ListUsageCountsAsync(string? keyId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        lock (_countsLock)
+        {
+            IReadOnlyList<ApiKeyUsageCount> list = [.. _counts
+                .Where(c => (keyId is null || c.Key.KeyId == keyId) && c.Key.PeriodStart >= since)
+                .OrderBy(c => c.Key.PeriodStart)
+                .Select(c => new ApiKeyUsageCount { KeyId = c.Key.KeyId, PeriodStart = c.Key.PeriodStart, Outcome = c.Key.Outcome, Count = c.Value })];
+            return Task.FromResult(list);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<int> DeleteUsageCountsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        lock (_countsLock)
+        {
+            var old = _counts.Keys.Where(k => k.PeriodStart < olderThan).ToArray();
+            foreach (var key in old)
+            {
+                _counts.Remove(key);
+            }
+
+            return Task.FromResult(old.Length);
         }
     }
 
