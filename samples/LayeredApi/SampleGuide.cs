@@ -80,6 +80,15 @@ public sealed class SampleGuide(TextWriter output)
         text.WriteLine(await schemes.GetSchemeAsync(LayeredAuthSchemes.ForwardAuth) is null
             ? "Portal cookies: off. Set LayeredAuth:ForwardAuth:VerifyUrl (Authelia, oauth2-proxy; see samples/LayeredApi/README.md); GET /app/dashboard is mapped then."
             : $"Portal cookies (ForwardAuth): GET /app/dashboard, through the portal in front of {address}; GET /api/profile with profile:read from GroupScopes.");
+        if (app.Environment.IsDevelopment())
+        {
+            text.WriteLine();
+            text.WriteLine($"Dashboard (keys and their usage; scope authpatterns:admin): {address}{SampleHost.DashboardPath}/");
+            text.WriteLine(app.Configuration["BrowserLogin:ClientId"] is { Length: > 0 }
+                ? $"  Open it in a browser: /login signs you in at the authorization server (the demo user holds authpatterns:admin)."
+                : "  Sign in for it with the browser login: run samples/AuthServer and set BrowserLogin:ClientId and :ClientSecret (see samples/LayeredApi/README.md).");
+        }
+
         text.WriteLine();
         await output.WriteAsync(text.ToString());
         await output.FlushAsync();

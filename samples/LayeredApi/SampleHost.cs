@@ -10,6 +10,9 @@ namespace LayeredApi;
 /// </summary>
 public static class SampleHost
 {
+    /// <summary>Where the dashboard is mapped, in Development.</summary>
+    public const string DashboardPath = "/authpatterns";
+
     /// <summary>Builds the sample app, configured from appsettings.json, the environment and the command line.</summary>
     /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--environment</c>, <c>--LayeredAuth:...</c>).</param>
     /// <returns>The app, endpoints mapped, not started.</returns>
@@ -46,6 +49,12 @@ public static class SampleHost
         MapEndpoints(app);
         app.MapForwardAuthSample();
         app.MapBrowserLoginSample();
+        if (app.Environment.IsDevelopment())
+        {
+            // Keys and their usage, for a person holding authpatterns:admin (the demo user, through /login).
+            app.MapLayeredAuthDashboard(DashboardPath);
+        }
+
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SampleGuide>().WriteAsync(app).GetAwaiter().GetResult());
         return app;
     }

@@ -56,7 +56,7 @@ internal sealed class ApiKeyTestApp : IAsyncDisposable
         options.HashParallelism = 1;
     }
 
-    public static async Task<ApiKeyTestApp> StartAsync(Action<ApiKeyAuthenticationOptions>? configure = null, bool mapManagement = false)
+    public static async Task<ApiKeyTestApp> StartAsync(Action<ApiKeyAuthenticationOptions>? configure = null, bool mapManagement = false, bool mapDashboard = false)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
@@ -140,6 +140,11 @@ internal sealed class ApiKeyTestApp : IAsyncDisposable
         if (mapManagement)
         {
             app.MapApiKeyManagement("/admin/api-keys");
+        }
+
+        if (mapDashboard)
+        {
+            app.MapLayeredAuthDashboard("/authpatterns");
         }
 
         await app.StartAsync();
