@@ -148,6 +148,73 @@ public abstract class ApiKeyStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Usage_counts_add_up_per_key_hour_and_outcome_ignore_unknown_keys_and_are_pruned()
+    {
+        var created = await Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "o", Scopes = ["events:write"] });
+        var other = await Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "o", Scopes = ["events:write"] });
+        var hour = ApiKeyUsageCount.PeriodOf(Time.GetUtcNow());
+        ApiKeyUsageCount Count(string keyId, DateTimeOffset at, string outcome, long n) => new() { KeyId = keyId, PeriodStart = at, Outcome = outcome, Count = n };
+
+        await Store.AddUsageCountsAsync(
+        [
+            Count(created.Info.Id, hour, ApiKeyOutcomes.Valid, 5),
+            Count(created.Info.Id, hour, ApiKeyOutcomes.InvalidSecret, 2),
+            Count(created.Info.Id, hour - TimeSpan.FromDays(100), ApiKeyOutcomes.Valid, 7),
+            Count("AAAAAAAAAAAA", hour, ApiKeyOutcomes.Exposed, 9),
+            Count(other.Info.Id, hour, "made_up", 4),
+        ]);
+        await Store.AddUsageCountsAsync([Count(created.Info.Id, hour, ApiKeyOutcomes.Valid, 3), Count(other.Info.Id, hour + TimeSpan.FromMinutes(30), ApiKeyOutcomes.Revoked, 1)]);
+
+        var counts = (await Store.ListUsageCountsAsync(null, hour)).Select(c => (c.KeyId, c.PeriodStart, c.Outcome, c.Count)).OrderBy(c => c.ToString(), StringComparer.Ordinal).ToArray();
+        var expected = new[]
+        {
+            (created.Info.Id, hour, ApiKeyOutcomes.Valid, 8L),
+            (created.Info.Id, hour, ApiKeyOutcomes.InvalidSecret, 2L),
+            (other.Info.Id, hour, ApiKeyOutcomes.Revoked, 1L),
+        }.OrderBy(c => c.ToString(), StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, counts);
+        Assert.Equal(3, (await Store.ListUsageCountsAsync(created.Info.Id, DateTimeOffset.UnixEpoch)).Count);
+
+        Assert.Equal(1, await Store.DeleteUsageCountsAsync(hour - TimeSpan.FromDays(90)));
+        Assert.Equal(2, (await Store.ListUsageCountsAsync(created.Info.Id, DateTimeOffset.UnixEpoch)).Count);
+    }
+
+    [Fact]
+    public async Task Usage_counts_written_by_several_instances_at_once_add_up()
+    {
+        var created = await Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "o", Scopes = ["events:write"] });
+        var hour = ApiKeyUsageCount.PeriodOf(Time.GetUtcNow());
+
+        // Eight writers each add 1 to rows none of them finds at first: the losers of the insert race add by UPDATE.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.AddUsageCountsAsync(
+        [
+            new ApiKeyUsageCount { KeyId = created.Info.Id, PeriodStart = hour, Outcome = ApiKeyOutcomes.Valid, Count = 1 },
+            new ApiKeyUsageCount { KeyId = created.Info.Id, PeriodStart = hour, Outcome = ApiKeyOutcomes.RateLimited, Count = 2 },
+        ]))));
+
+        var counts = await Store.ListUsageCountsAsync(created.Info.Id, hour);
+        Assert.Equal(8, counts.Single(c => c.Outcome == ApiKeyOutcomes.Valid).Count);
+        Assert.Equal(16, counts.Single(c => c.Outcome == ApiKeyOutcomes.RateLimited).Count);
+    }
+
+    [Fact]
+    public async Task Requests_served_and_refused_are_counted_in_the_database()
+    {
+        var created = await Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "o", Scopes = ["events:write"] });
+        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(created.Key));
+        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(created.Key));
+        Assert.True(await Manager.RevokeAsync(created.Info.Id, "leaked"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(created.Key));
+
+        await _app.Services.GetRequiredService<ApiKeyUsageRecorder>().FlushAsync();
+
+        var counts = await Store.ListUsageCountsAsync(created.Info.Id, DateTimeOffset.UnixEpoch);
+        Assert.Equal(2, counts.Single(c => c.Outcome == ApiKeyOutcomes.Valid).Count);
+        Assert.Equal(1, counts.Single(c => c.Outcome == ApiKeyOutcomes.Revoked).Count);
+        Assert.All(counts, c => Assert.Equal(ApiKeyUsageCount.PeriodOf(Time.GetUtcNow()), c.PeriodStart));
+    }
+
+    [Fact]
     public async Task The_last_use_of_real_requests_is_flushed_to_the_database()
     {
         var created = await Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "o", Scopes = ["events:write"] });
