@@ -97,6 +97,31 @@ namespace LayeredApp.Migrations.Postgres
                     b.ToTable("authpatterns_api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("AuthPatterns.ApiKeys.ApiKeyUsageCount", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(12)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(12)");
+
+                    b.Property<long>("PeriodStart")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("KeyId", "PeriodStart", "Outcome");
+
+                    b.HasIndex("PeriodStart");
+
+                    b.ToTable("authpatterns_api_key_usage_counts", (string)null);
+                });
+
             modelBuilder.Entity("AuthPatterns.ApiKeys.ApiKeyUsageEvent", b =>
                 {
                     b.Property<long>("Id")

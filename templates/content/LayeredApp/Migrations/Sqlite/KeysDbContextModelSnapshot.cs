@@ -91,6 +91,31 @@ namespace LayeredApp.Migrations.Sqlite
                     b.ToTable("authpatterns_api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("AuthPatterns.ApiKeys.ApiKeyUsageCount", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(12)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PeriodStart")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("KeyId", "PeriodStart", "Outcome");
+
+                    b.HasIndex("PeriodStart");
+
+                    b.ToTable("authpatterns_api_key_usage_counts", (string)null);
+                });
+
             modelBuilder.Entity("AuthPatterns.ApiKeys.ApiKeyUsageEvent", b =>
                 {
                     b.Property<long>("Id")
