@@ -80,8 +80,8 @@ internal static class DashboardCharts
         svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-label=\"{DashboardHtml.Encode(label)}\" xmlns=\"http://www.w3.org/2000/svg\">");
         svg.Append(CultureInfo.InvariantCulture, $"<title>{DashboardHtml.Encode(label)}</title>");
 
-        // Grid lines and the count axis: 0, half and the top.
-        foreach (var fraction in (double[])[0, 0.5, 1])
+        // Grid lines and the count axis: 0, the top, and the middle when it is a whole number.
+        foreach (var fraction in scale % 2 == 0 ? (double[])[0, 0.5, 1] : [0, 1])
         {
             var y = Top + plotHeight - (fraction * plotHeight);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{y:0.#}\" x2=\"{Width - 8}\" y2=\"{y:0.#}\" stroke=\"#ddd\"/>");

@@ -151,7 +151,10 @@ internal static class DashboardEndpoints
         Row(html, "Expires", key.ExpiresAt is null ? "never" : DashboardHtml.Time(key.ExpiresAt));
         Row(html, "Last used", key.LastUsedAt is null ? "never" : $"{DashboardHtml.Time(key.LastUsedAt)} from {key.LastUsedAddress}");
         Row(html, "Networks", key.AllowedNetworks.Count == 0 ? "anywhere" : string.Join(' ', key.AllowedNetworks));
-        Row(html, "Rolled from", key.RolledFromId);
+        if (key.RolledFromId is not null)
+        {
+            Row(html, "Rolled from", key.RolledFromId);
+        }
         if (key.RevokedAt is not null)
         {
             Row(html, "Revoked", $"{DashboardHtml.Time(key.RevokedAt)}: {key.RevocationReason}");

@@ -25,6 +25,7 @@ internal sealed class DashboardHtml
         th,td{border:1px solid #e1e4e8;padding:5px 8px;text-align:left;vertical-align:top}
         th{background:#eef1f4}
         code{font:13px ui-monospace,monospace;background:#eef1f4;padding:1px 4px;border-radius:3px;word-break:break-all}
+        table code{white-space:nowrap;word-break:normal}
         .state-active{color:#1e7d32;font-weight:600}.state-revoked,.state-expired{color:#b3261e;font-weight:600}
         .panel{background:#fff;border:1px solid #e1e4e8;border-radius:6px;padding:12px 16px;margin:12px 0}
         .secret{border-color:#e0a800;background:#fff8e1}

@@ -98,6 +98,7 @@ public sealed class OAuth2Stack : IAsyncLifetime
             SampleProcess.StartAsync("LayeredApi", loginApi, new Dictionary<string, string>(jwt)
             {
                 ["LayeredAuth:ApiKeys:ConnectionString"] = KeyStore("login"),
+                ["LayeredAuth:ApiKeys:UsageFlushInterval"] = "00:00:01",
                 ["BrowserLogin:ClientId"] = "layered-web",
                 ["BrowserLogin:ClientSecret"] = WebSecret,
                 ["BrowserLogin:AppUrl"] = loginApi.AbsoluteUri,
