@@ -76,6 +76,6 @@ public static class JwtAuthenticationExtensions
             }
         }
 
-        return count;
+        return count + AccessTokenQuery.Count(context);
     }
 }

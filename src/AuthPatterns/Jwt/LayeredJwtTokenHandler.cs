@@ -24,6 +24,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _authenticationType;
+    private readonly IReadOnlyDictionary<string, string> _roleScopes;
 
     public LayeredJwtTokenHandler(
         JwtAuthenticationOptions options,
@@ -45,6 +46,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         _time = time;
         _logger = logger;
         _authenticationType = authenticationType;
+        _roleScopes = new Dictionary<string, string>(options.RoleScopes, StringComparer.Ordinal);
         MaximumTokenSizeInBytes = options.MaxTokenSize;
     }
 
@@ -111,6 +113,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             _authenticationType,
             LayeredClaimTypes.Subject,
             "role");
+        GrantRoleScopes(identity);
         var invalidScopes = ScopeClaimNormalizer.NormalizeCore(identity);
         if (invalidScopes > 0)
         {
@@ -144,6 +147,32 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     }
 
     public override SecurityToken ReadToken(string token) => _inner.ReadToken(token);
+
+    /// <summary>
+    /// Adds the scopes <see cref="JwtAuthenticationOptions.RoleScopes"/> grants to the token's app roles, before the
+    /// scopes are normalized. Unmapped roles stay roles and grant no scope.
+    /// </summary>
+    private void GrantRoleScopes(ClaimsIdentity identity)
+    {
+        if (_roleScopes.Count == 0)
+        {
+            return;
+        }
+
+        List<Claim>? granted = null;
+        foreach (var role in identity.FindAll(JwtAuthenticationDefaults.RolesClaimType))
+        {
+            if (_roleScopes.TryGetValue(role.Value, out var scopes))
+            {
+                (granted ??= []).Add(new Claim(LayeredClaimTypes.Scope, scopes, ClaimValueTypes.String, role.Issuer));
+            }
+        }
+
+        if (granted is not null)
+        {
+            identity.AddClaims(granted);
+        }
+    }
 
     private async ValueTask<bool> IsRevokedAsync(ValidatedToken entry)
     {
