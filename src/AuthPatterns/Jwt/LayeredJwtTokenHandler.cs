@@ -25,6 +25,8 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     private readonly ILogger _logger;
     private readonly string _authenticationType;
     private readonly IReadOnlyDictionary<string, string> _roleScopes;
+    private readonly LayeredAuthMetrics _metrics;
+    private readonly JwtTelemetry _telemetry;
 
     public LayeredJwtTokenHandler(
         JwtAuthenticationOptions options,
@@ -33,8 +35,12 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         CredentialCache<ValidatedToken>? cache,
         IJwtRevocationList? revocations,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        LayeredAuthMetrics metrics,
+        JwtTelemetry telemetry)
     {
+        _metrics = metrics;
+        _telemetry = telemetry;
         _structure = new JwtStructureValidator(options);
         _keys = keys;
         _cache = cache;
@@ -65,7 +71,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             {
                 if (_keys.IsPublished(cached.KeyId))
                 {
-                    JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+                    _telemetry.CacheLookup(hit: true);
                     return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached, "valid_cached");
                 }
 
@@ -73,7 +79,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
                 _cache.Remove(key);
             }
 
-            JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+            _telemetry.CacheLookup(hit: false);
         }
 
         var refusal = _structure.Validate(token, out var header);
@@ -96,14 +102,14 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         {
             // The inner handler reports failures in its result; anything thrown is still a refusal, never a 500.
             _logger.TokenRefusedByValidation(header.KeyId, exception.GetType().Name);
-            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "invalid_token");
+            _metrics.RecordOutcome(_authenticationType, "invalid_token");
             return Failed;
         }
 
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
             _logger.TokenRefusedByValidation(header.KeyId, result.Exception?.GetType().Name ?? "invalid");
-            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "invalid_token");
+            _metrics.RecordOutcome(_authenticationType, "invalid_token");
             return Failed;
         }
 
@@ -138,7 +144,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         if (_cache is null)
         {
             // Nothing keeps this identity: the request may have it as it is.
-            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "valid");
+            _metrics.RecordOutcome(_authenticationType, "valid");
             return Result(identity, jwt);
         }
 
@@ -187,7 +193,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
 
     private TokenValidationResult Success(ValidatedToken entry, string outcome)
     {
-        LayeredAuthTelemetry.RecordOutcome(_authenticationType, outcome);
+        _metrics.RecordOutcome(_authenticationType, outcome);
         // A fresh identity per request (its claims cloned): events may change it without touching the cached claims.
         return new TokenValidationResult
         {
@@ -211,7 +217,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     private TokenValidationResult Fail(JwtRefusal refusal)
     {
         _logger.TokenRefused(refusal);
-        LayeredAuthTelemetry.RecordOutcome(_authenticationType, refusal == JwtRefusal.Revoked ? "revoked" : "invalid_token");
+        _metrics.RecordOutcome(_authenticationType, refusal == JwtRefusal.Revoked ? "revoked" : "invalid_token");
         return Failed;
     }
 

@@ -129,12 +129,14 @@ internal sealed class JwtSchemeRuntime : IDisposable
         var environment = services.GetService<IHostEnvironment>();
         RequireHttps = Options.RequireHttpsMetadata ?? environment?.IsDevelopment() != true;
         var logger = loggerFactory.CreateLogger("AuthPatterns.Jwt");
+        var telemetry = services.GetRequiredService<JwtTelemetry>();
         KeySource = Options.UseLocalSigningKeys
             ? services.GetRequiredService<Issuing.LocalSigningKeySource>()
-            : new JwksKeySource(Options, RequireHttps, services.GetRequiredService<IHttpClientFactory>(), time, logger);
+            : new JwksKeySource(Options, RequireHttps, services.GetRequiredService<IHttpClientFactory>(), time, logger, telemetry);
         Cache = Options.EnableTokenCache ? new CredentialCache<ValidatedToken>(Options.TokenCacheSizeLimitBytes, time) : null;
         TokenHandler = new LayeredJwtTokenHandler(
-            Options, LayeredAuthSchemes.Bearer, KeySource, Cache, services.GetService<IJwtRevocationList>(), time, logger);
+            Options, LayeredAuthSchemes.Bearer, KeySource, Cache, services.GetService<IJwtRevocationList>(), time, logger,
+            services.GetRequiredService<LayeredAuthMetrics>(), telemetry);
     }
 
     public JwtAuthenticationOptions Options { get; }

@@ -24,6 +24,7 @@ internal sealed class ApiKeyUsageRecorder
     // How many single events the store may refuse, with none accepted, before a flush stops looking for the bad ones.
     private const int MaxRefusalsBeforeAWrite = 8;
 
+    private readonly ApiKeyTelemetry _telemetry;
     private readonly Channel<ApiKeyUsageEvent> _queue = Channel.CreateBounded<ApiKeyUsageEvent>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
@@ -40,8 +41,14 @@ internal sealed class ApiKeyUsageRecorder
     private readonly List<ApiKeyUsageEvent> _pendingEvents = [];
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
-    public ApiKeyUsageRecorder(IApiKeyStore store, IOptionsMonitor<ApiKeyAuthenticationOptions> options, TimeProvider time, ILogger<ApiKeyUsageRecorder> logger)
+    public ApiKeyUsageRecorder(
+        IApiKeyStore store,
+        IOptionsMonitor<ApiKeyAuthenticationOptions> options,
+        TimeProvider time,
+        ILogger<ApiKeyUsageRecorder> logger,
+        ApiKeyTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _store = store;
         _time = time;
         _logger = logger;
@@ -95,7 +102,7 @@ internal sealed class ApiKeyUsageRecorder
                 var dropped = events.Count - Capacity;
                 events.RemoveRange(0, dropped);
                 _logger.UsageEventsDropped(dropped);
-                ApiKeyTelemetry.UsageEventsDropped.Add(dropped, new KeyValuePair<string, object?>("reason", "overflow"));
+                _telemetry.UsageEventsDropped(dropped, "overflow");
             }
 
             int lastUsesWritten = 0, eventsWritten = 0;
@@ -212,7 +219,7 @@ internal sealed class ApiKeyUsageRecorder
                 foreach (var (usage, error) in refused)
                 {
                     _logger.UsageEventRefused(usage, error);
-                    ApiKeyTelemetry.UsageEventsDropped.Add(1, new KeyValuePair<string, object?>("reason", "refused"));
+                    _telemetry.UsageEventsDropped(1, "refused");
                     done.Add(usage);
                 }
             }
