@@ -13,8 +13,11 @@ internal static class AccessTokenQuery
 {
     public const string ParameterName = JwtAuthenticationDefaults.AccessTokenQueryParameter;
 
-    /// <summary>How many query tokens the request presents on an endpoint that accepts them; 0 anywhere else.</summary>
-    public static int Count(HttpContext context)
+    /// <summary>
+    /// How many query tokens the request presents on an endpoint that accepts them; 0 anywhere else. Selection passes
+    /// <paramref name="logIgnored"/> so an ignored parameter is logged once per request, not again at the challenge.
+    /// </summary>
+    public static int Count(HttpContext context, bool logIgnored = false)
     {
         if (!context.Request.Query.TryGetValue(ParameterName, out var values) || values.Count == 0)
         {
@@ -23,7 +26,11 @@ internal static class AccessTokenQuery
 
         if (context.GetEndpoint()?.Metadata.GetMetadata<IAllowAccessTokenFromQueryMetadata>() is null)
         {
-            context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("AuthPatterns.Jwt").QueryTokenIgnored(context.Request.Path);
+            if (logIgnored)
+            {
+                context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("AuthPatterns.Jwt").QueryTokenIgnored(context.Request.Path);
+            }
+
             return 0;
         }
 

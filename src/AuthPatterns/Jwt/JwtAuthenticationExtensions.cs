@@ -77,6 +77,6 @@ public static class JwtAuthenticationExtensions
             }
         }
 
-        return count + AccessTokenQuery.Count(context);
+        return count + AccessTokenQuery.Count(context, logIgnored: true);
     }
 }

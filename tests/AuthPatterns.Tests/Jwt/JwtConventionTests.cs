@@ -215,7 +215,7 @@ public sealed class JwtConventionTests : IDisposable
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("unauthorized", problem.GetProperty("error").GetString());
         Assert.DoesNotContain("invalid_token", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-        Assert.True(logs.Any(3030));
+        Assert.Single(logs.Entries, e => e.EventId == 3030);
 
         // Only the host's own request line carries the query string; nothing of ours, nor the authentication stack's.
         var ours = logs.Entries.Where(e => e.Category != "Microsoft.AspNetCore.Hosting.Diagnostics").Select(e => $"{e.Message} {string.Join(";", e.Values)} {e.Exception}");
