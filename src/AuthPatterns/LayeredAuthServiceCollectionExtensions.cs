@@ -75,6 +75,8 @@ public static class LayeredAuthServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<LayeredAuthMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ScopeAuthorizationHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, TenantAuthorizationHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, LayeredAuthStartupValidator>());

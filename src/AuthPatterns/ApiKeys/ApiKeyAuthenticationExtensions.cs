@@ -54,6 +54,7 @@ public static class ApiKeyAuthenticationExtensions
             sp.GetRequiredService<IOptionsMonitor<ApiKeyAuthenticationOptions>>().Get(Scheme).StoreFactory?.Invoke(sp) ?? new InMemoryApiKeyStore());
         services.TryAddSingleton<IApiKeyRevocationNotifier, NoOpApiKeyRevocationNotifier>();
         services.TryAddSingleton<ApiKeyVerifier>();
+        services.TryAddSingleton<ApiKeyTelemetry>();
         services.TryAddSingleton<ApiKeyUsageRecorder>();
         services.TryAddSingleton(sp => new ApiKeyManager(
             sp.GetRequiredService<IApiKeyStore>(),

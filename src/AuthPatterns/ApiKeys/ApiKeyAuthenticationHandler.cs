@@ -35,15 +35,18 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
 
     private readonly ApiKeyVerifier _verifier;
     private readonly ApiKeyUsageRecorder _usage;
+    private readonly LayeredAuthMetrics _metrics;
 
     public ApiKeyAuthenticationHandler(
         IOptionsMonitor<ApiKeyAuthenticationOptions> options,
         ILoggerFactory logger,
         UrlEncoder encoder,
         ApiKeyVerifier verifier,
-        ApiKeyUsageRecorder usage)
+        ApiKeyUsageRecorder usage,
+        LayeredAuthMetrics metrics)
         : base(options, logger, encoder)
     {
+        _metrics = metrics;
         _verifier = verifier;
         _usage = usage;
     }
@@ -84,7 +87,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
                 if (exposed)
                 {
                     Logger.KeyExposed(parsed.KeyId, name);
-                    LayeredAuthTelemetry.RecordOutcome(Scheme.Name, ApiKeyOutcomes.Exposed);
+                    _metrics.RecordOutcome(Scheme.Name, ApiKeyOutcomes.Exposed);
                     _usage.Count(parsed.KeyId, ApiKeyOutcomes.Exposed, TimeProvider.GetUtcNow());
                     await Events.KeyExposed(new ApiKeyExposedContext(Context, Scheme, Options, name, parsed.KeyId));
                     detail += " A key sent in a URL is exposed to logs and caches; rotate it.";
@@ -110,7 +113,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
 
         var address = Context.Connection.RemoteIpAddress;
         var verification = await _verifier.VerifyAsync(presented, address, Context.RequestAborted);
-        LayeredAuthTelemetry.RecordOutcome(Scheme.Name, verification.Outcome);
+        _metrics.RecordOutcome(Scheme.Name, verification.Outcome);
 
         if (!verification.Succeeded)
         {

@@ -3,22 +3,32 @@ using AuthPatterns.Infrastructure;
 
 namespace AuthPatterns.ApiKeys;
 
-/// <summary>API-key instruments on the <c>AuthPatterns</c> meter.</summary>
-internal static class ApiKeyTelemetry
+/// <summary>API-key instruments on the application's <c>AuthPatterns</c> meter.</summary>
+internal sealed class ApiKeyTelemetry
 {
-    /// <summary>Verified-key cache look-ups, tagged <c>result</c> (<c>hit</c> or <c>miss</c>).</summary>
-    public static readonly Counter<long> CacheLookups = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.api_keys.cache_lookups", unit: "{lookup}", description: "Verified API-key cache look-ups.");
+    private readonly Counter<long> _cacheLookups;
+    private readonly Histogram<double> _hashDuration;
+    private readonly Counter<long> _usageEventsDropped;
 
-    /// <summary>Argon2id verifications, tagged <c>result</c>.</summary>
-    public static readonly Histogram<double> HashDuration = LayeredAuthTelemetry.Meter.CreateHistogram<double>(
-        "authpatterns.api_keys.hash_duration", unit: "ms", description: "Time spent in Argon2id verifications.");
+    public ApiKeyTelemetry(IMeterFactory meterFactory)
+    {
+        var meter = LayeredAuthMetrics.CreateMeter(meterFactory);
+        _cacheLookups = meter.CreateCounter<long>(
+            "authpatterns.api_keys.cache_lookups", unit: "{lookup}", description: "Verified API-key cache look-ups.");
+        _hashDuration = meter.CreateHistogram<double>(
+            "authpatterns.api_keys.hash_duration", unit: "ms", description: "Time spent in Argon2id verifications.");
+        _usageEventsDropped = meter.CreateCounter<long>(
+            "authpatterns.api_keys.usage_dropped", unit: "{event}", description: "API-key usage events dropped.");
+    }
 
-    /// <summary>Usage events dropped, tagged <c>reason</c> (<c>refused</c> by the store, or <c>overflow</c> of the queue).</summary>
-    public static readonly Counter<long> UsageEventsDropped = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.api_keys.usage_dropped", unit: "{event}", description: "API-key usage events dropped.");
+    /// <summary>Counts a verified-key cache look-up, tagged <c>result</c> (<c>hit</c> or <c>miss</c>).</summary>
+    public void CacheLookup(bool hit) => _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 
-    public static void CacheHit() => CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+    /// <summary>Records one Argon2id verification's duration, tagged <c>result</c>.</summary>
+    public void HashVerified(double milliseconds, bool valid) =>
+        _hashDuration.Record(milliseconds, new KeyValuePair<string, object?>("result", valid ? "valid" : "invalid"));
 
-    public static void CacheMiss() => CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+    /// <summary>Counts usage events dropped, tagged <c>reason</c> (<c>refused</c> by the store, or <c>overflow</c> of the queue).</summary>
+    public void UsageEventsDropped(int count, string reason) =>
+        _usageEventsDropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
 }

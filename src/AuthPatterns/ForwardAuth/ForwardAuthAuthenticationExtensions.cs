@@ -49,6 +49,7 @@ public static class ForwardAuthAuthenticationExtensions
         services.TryAddSingleton<ForwardedHeadersPostureValidation>();
         services.TryAddSingleton<ForwardAuthVerifyClient>();
         services.TryAddSingleton<ForwardAuthSessionVerifier>();
+        services.TryAddSingleton<ForwardAuthTelemetry>();
         services.AddHttpClient(ForwardAuthAuthenticationDefaults.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
             {

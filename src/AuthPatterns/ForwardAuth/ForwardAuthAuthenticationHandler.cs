@@ -35,16 +35,22 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     private static readonly AuthenticateResult CsrfResult = AuthenticateResult.Fail("An unsafe cookie-authenticated request carried no CSRF defence.");
 
     private readonly ForwardAuthSessionVerifier _verifier;
+    private readonly LayeredAuthMetrics _metrics;
+    private readonly ForwardAuthTelemetry _telemetry;
     private ForwardAuthFailure? _failure;
 
     public ForwardAuthAuthenticationHandler(
         IOptionsMonitor<ForwardAuthAuthenticationOptions> options,
         ILoggerFactory logger,
         UrlEncoder encoder,
-        ForwardAuthSessionVerifier verifier)
+        ForwardAuthSessionVerifier verifier,
+        LayeredAuthMetrics metrics,
+        ForwardAuthTelemetry telemetry)
         : base(options, logger, encoder)
     {
         _verifier = verifier;
+        _metrics = metrics;
+        _telemetry = telemetry;
     }
 
     private new ForwardAuthAuthenticationEvents Events
@@ -278,18 +284,18 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         await Events.Validated(context);
         if (context.Result is not null)
         {
-            LayeredAuthTelemetry.RecordOutcome(Scheme.Name, context.Result.Succeeded ? "success" : "rejected_by_event");
+            _metrics.RecordOutcome(Scheme.Name, context.Result.Succeeded ? "success" : "rejected_by_event");
             return context.Result;
         }
 
         if (context.Principal is null)
         {
-            LayeredAuthTelemetry.RecordOutcome(Scheme.Name, "rejected_by_event");
+            _metrics.RecordOutcome(Scheme.Name, "rejected_by_event");
             return AuthenticateResult.Fail("The principal was removed by the Validated event.");
         }
 
         Logger.Authenticated(LogText.Escape(user), source);
-        LayeredAuthTelemetry.RecordOutcome(Scheme.Name, "success");
+        _metrics.RecordOutcome(Scheme.Name, "success");
         context.Success();
         return context.Result!;
     }
@@ -297,14 +303,14 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     private async Task<AuthenticateResult> CsrfRefusedAsync()
     {
         Logger.CsrfRejected(LogText.Escape(Request.Method), LogText.Escape(Request.Path.Value ?? "/"), Options.CsrfHeaderName);
-        ForwardAuthTelemetry.Refusal("csrf");
+        _telemetry.Refusal("csrf");
         return await FailAsync(ForwardAuthFailure.CsrfRequired, CsrfResult);
     }
 
     private async Task<AuthenticateResult> FailAsync(ForwardAuthFailure failure, AuthenticateResult result)
     {
         _failure = failure;
-        LayeredAuthTelemetry.RecordOutcome(Scheme.Name, failure switch
+        _metrics.RecordOutcome(Scheme.Name, failure switch
         {
             ForwardAuthFailure.NotSignedIn => "not_signed_in",
             ForwardAuthFailure.Forbidden => "forbidden",
@@ -338,7 +344,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             if (hasIdentity)
             {
                 Logger.UntrustedIdentityHeader(Options.UserHeader!, remote?.ToString() ?? "(unknown)");
-                ForwardAuthTelemetry.Refusal("untrusted_headers");
+                _telemetry.Refusal("untrusted_headers");
             }
         }
         else if (ForwardAuthCredential.HasValidProof(Request, Options))
@@ -350,7 +356,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         else if (hasIdentity)
         {
             Logger.TrustedHeadersWithoutProof(remote!.ToString(), Options.ProofHeaderName, hasProof ? "wrong" : "missing");
-            ForwardAuthTelemetry.Refusal("missing_proof");
+            _telemetry.Refusal("missing_proof");
         }
 
         headers.Remove(Options.UserHeader!);

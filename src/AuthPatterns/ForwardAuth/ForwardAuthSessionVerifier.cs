@@ -20,8 +20,11 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ForwardAuthSessionVerifier> _logger;
 
-    public ForwardAuthSessionVerifier(ForwardAuthVerifyClient client, TimeProvider timeProvider, ILogger<ForwardAuthSessionVerifier> logger)
+    private readonly ForwardAuthTelemetry _telemetry;
+
+    public ForwardAuthSessionVerifier(ForwardAuthVerifyClient client, TimeProvider timeProvider, ILogger<ForwardAuthSessionVerifier> logger, ForwardAuthTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _client = client;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -39,11 +42,11 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         var key = CacheKey(state.Cache, session, original, options.CachePathPrefixes);
         if (state.Cache.TryGet(key, out var cached))
         {
-            ForwardAuthTelemetry.Cache(hit: true);
+            _telemetry.Cache(hit: true);
             return (new ForwardAuthVerifyResult(ForwardAuthVerifyStatus.SignedIn, cached.Identity), true);
         }
 
-        ForwardAuthTelemetry.Cache(hit: false);
+        _telemetry.Cache(hit: false);
 
         // The shared call is bounded by its own timeout, never by one caller's cancellation.
         var call = new PortalCall(this, state, key, session, options, cookieHeader, original);
@@ -151,7 +154,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         if (!state.Limiter.Wait(0))
         {
             _logger.VerifyOverloaded(options.MaxConcurrentVerifications);
-            ForwardAuthTelemetry.Verification("overloaded");
+            _telemetry.Verification("overloaded");
             return ForwardAuthVerifyResult.Overloaded;
         }
 

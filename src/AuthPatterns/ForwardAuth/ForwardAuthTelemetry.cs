@@ -3,27 +3,36 @@ using AuthPatterns.Infrastructure;
 
 namespace AuthPatterns.ForwardAuth;
 
-/// <summary>The forward-auth instruments on the <c>AuthPatterns</c> meter.</summary>
-internal static class ForwardAuthTelemetry
+/// <summary>The forward-auth instruments on the application's <c>AuthPatterns</c> meter.</summary>
+internal sealed class ForwardAuthTelemetry
 {
-    /// <summary>Verify calls made to the portal, tagged <c>outcome</c> (signed_in, not_signed_in, forbidden, timeout, unreachable, portal_error, overloaded).</summary>
-    public static readonly Counter<long> Verifications = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.forward_auth.verifications", unit: "{call}", description: "Verify calls to the portal, by outcome.");
+    private readonly Counter<long> _verifications;
+    private readonly Counter<long> _cacheLookups;
+    private readonly Counter<long> _refusals;
 
-    /// <summary>Answer-cache lookups, tagged <c>result</c> (hit, miss).</summary>
-    public static readonly Counter<long> CacheLookups = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.forward_auth.cache_lookups", unit: "{lookup}", description: "Lookups of the portal answer cache.");
+    public ForwardAuthTelemetry(IMeterFactory meterFactory)
+    {
+        var meter = LayeredAuthMetrics.CreateMeter(meterFactory);
 
-    /// <summary>Requests refused or ignored before the portal was asked, tagged <c>reason</c> (csrf, untrusted_headers).</summary>
-    public static readonly Counter<long> Refusals = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.forward_auth.refusals", unit: "{request}", description: "Requests refused by the forward-auth scheme before verification.");
+        // Verify calls made to the portal, tagged outcome (signed_in, not_signed_in, forbidden, timeout, unreachable, portal_error, overloaded).
+        _verifications = meter.CreateCounter<long>(
+            "authpatterns.forward_auth.verifications", unit: "{call}", description: "Verify calls to the portal, by outcome.");
 
-    public static void Verification(string outcome) =>
-        Verifications.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        // Answer-cache lookups, tagged result (hit, miss).
+        _cacheLookups = meter.CreateCounter<long>(
+            "authpatterns.forward_auth.cache_lookups", unit: "{lookup}", description: "Lookups of the portal answer cache.");
 
-    public static void Cache(bool hit) =>
-        CacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+        // Requests refused or ignored before the portal was asked, tagged reason (csrf, untrusted_headers, missing_proof).
+        _refusals = meter.CreateCounter<long>(
+            "authpatterns.forward_auth.refusals", unit: "{request}", description: "Requests refused by the forward-auth scheme before verification.");
+    }
 
-    public static void Refusal(string reason) =>
-        Refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void Verification(string outcome) =>
+        _verifications.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void Cache(bool hit) =>
+        _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+
+    public void Refusal(string reason) =>
+        _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

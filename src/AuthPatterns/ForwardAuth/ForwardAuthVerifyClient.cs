@@ -37,8 +37,11 @@ internal sealed class ForwardAuthVerifyClient
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly ILogger<ForwardAuthVerifyClient> _logger;
 
-    public ForwardAuthVerifyClient(IHttpClientFactory httpClientFactory, ILogger<ForwardAuthVerifyClient> logger)
+    private readonly ForwardAuthTelemetry _telemetry;
+
+    public ForwardAuthVerifyClient(IHttpClientFactory httpClientFactory, ILogger<ForwardAuthVerifyClient> logger, ForwardAuthTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _httpClientFactory = httpClientFactory;
         _logger = logger;
     }
@@ -72,38 +75,38 @@ internal sealed class ForwardAuthVerifyClient
                     if (identity is null)
                     {
                         _logger.PortalAnswerWithoutUser(status, options.UserHeader!);
-                        ForwardAuthTelemetry.Verification("portal_error");
+                        _telemetry.Verification("portal_error");
                         return ForwardAuthVerifyResult.PortalError;
                     }
 
-                    ForwardAuthTelemetry.Verification("signed_in");
+                    _telemetry.Verification("signed_in");
                     return new ForwardAuthVerifyResult(ForwardAuthVerifyStatus.SignedIn, identity);
                 case HttpStatusCode.Unauthorized or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect:
                     _logger.NotSignedIn(status);
-                    ForwardAuthTelemetry.Verification("not_signed_in");
+                    _telemetry.Verification("not_signed_in");
                     return ForwardAuthVerifyResult.NotSignedIn;
                 case HttpStatusCode.Forbidden:
                     _logger.PortalForbidden(LogText.Escape(original.Method), LogText.Escape(original.Uri));
-                    ForwardAuthTelemetry.Verification("forbidden");
+                    _telemetry.Verification("forbidden");
                     return ForwardAuthVerifyResult.Forbidden;
                 default:
                     // 5xx, and anything the contract does not define (400 for missing headers, 404 for a wrong path):
                     // the portal could not vouch for the user, so the request fails closed.
                     _logger.PortalError(status);
-                    ForwardAuthTelemetry.Verification("portal_error");
+                    _telemetry.Verification("portal_error");
                     return ForwardAuthVerifyResult.PortalError;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             _logger.PortalTimeout(options.VerifyTimeout.TotalMilliseconds);
-            ForwardAuthTelemetry.Verification("timeout");
+            _telemetry.Verification("timeout");
             return ForwardAuthVerifyResult.Timeout;
         }
         catch (HttpRequestException ex)
         {
             _logger.PortalUnreachable(options.VerifyUrl!.GetLeftPart(UriPartial.Path), ex.HttpRequestError.ToString());
-            ForwardAuthTelemetry.Verification("unreachable");
+            _telemetry.Verification("unreachable");
             return ForwardAuthVerifyResult.Unreachable;
         }
     }

@@ -14,4 +14,10 @@ public static class JwtAuthenticationDefaults
 
     /// <summary>The name of the <see cref="HttpClient"/> (from <c>IHttpClientFactory</c>) that fetches JWKS and discovery documents.</summary>
     public const string JwksHttpClientName = "AuthPatterns.Jwks";
+
+    /// <summary>The claim carrying a token's app roles (app permissions), read by <see cref="JwtAuthenticationOptions.RoleScopes"/>.</summary>
+    public const string RolesClaimType = "roles";
+
+    /// <summary>The query parameter a token may arrive in on endpoints that allow it (see <c>AllowAccessTokenFromQuery()</c>).</summary>
+    public const string AccessTokenQueryParameter = "access_token";
 }

@@ -49,6 +49,7 @@ public static class JwtAuthenticationExtensions
         OptionsValidation.ValidateOnStart<JwtAuthenticationOptions>(services, scheme, JwtAuthenticationOptionsValidation.Validate);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<JwtSchemeRuntime>();
+        services.TryAddSingleton<JwtTelemetry>();
         services.TryAddSingleton<IJwtRevocationList, InMemoryJwtRevocationList>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, PostConfigureJwtBearerOptions>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Hosting.IHostedService, JwksWarmup>());
@@ -76,6 +77,6 @@ public static class JwtAuthenticationExtensions
             }
         }
 
-        return count;
+        return count + AccessTokenQuery.Count(context, logIgnored: true);
     }
 }

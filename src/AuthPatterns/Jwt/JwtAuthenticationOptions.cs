@@ -27,11 +27,39 @@ public sealed class JwtAuthenticationOptions
     /// </summary>
     public bool UseLocalSigningKeys { get; set; }
 
-    /// <summary>The exact <c>iss</c> every token must carry. Required unless <see cref="Authority"/> is set.</summary>
+    /// <summary>
+    /// The exact <c>iss</c> a token must carry. Required unless <see cref="Authority"/> or <see cref="ValidIssuers"/> is
+    /// set; when several are configured, a token's <c>iss</c> must equal one of them.
+    /// </summary>
     public string? Issuer { get; set; }
 
-    /// <summary>The identifier of this API: every token's <c>aud</c> must contain it. Required.</summary>
+    /// <summary>
+    /// Further exact issuers accepted next to <see cref="Issuer"/> (bound from <c>LayeredAuth:Jwt:ValidIssuers:0</c>, ...).
+    /// Every issuer shares the one key source (<see cref="JwksUri"/>, <see cref="Authority"/> or the local key ring): list
+    /// here the names one identity provider issues under (for example a tenant's v1 and v2 issuers), not unrelated issuers
+    /// whose keys live elsewhere.
+    /// </summary>
+    public IList<string> ValidIssuers { get; set; } = [];
+
+    /// <summary>
+    /// The identifier of this API: a token's <c>aud</c> must contain it, or one of <see cref="ValidAudiences"/>. Required
+    /// unless <see cref="ValidAudiences"/> is set.
+    /// </summary>
     public string? Audience { get; set; }
+
+    /// <summary>
+    /// Further audiences accepted next to <see cref="Audience"/> (bound from <c>LayeredAuth:Jwt:ValidAudiences:0</c>, ...),
+    /// for example the API's application id URI and its client id. A token's <c>aud</c> must contain at least one.
+    /// </summary>
+    public IList<string> ValidAudiences { get; set; } = [];
+
+    /// <summary>
+    /// Scopes granted per app role of the token's <c>roles</c> claim (app permissions of client-credentials tokens), each
+    /// value space-separated: <c>Orders.ReadWrite -&gt; "orders:read orders:write"</c>. Roles match exactly (ordinal);
+    /// a role without an entry grants nothing. Bound from <c>LayeredAuth:Jwt:RoleScopes:&lt;role&gt;</c>; add in code with
+    /// <see cref="MapRole"/>.
+    /// </summary>
+    public IDictionary<string, string> RoleScopes { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
     /// The signature algorithms accepted; empty (the default) means <c>RS256</c> only. <c>none</c> and HMAC algorithms
@@ -102,6 +130,28 @@ public sealed class JwtAuthenticationOptions
     /// </summary>
     public long TokenCacheSizeLimitBytes { get; set; } = 32L * 1024 * 1024;
 
+    /// <summary>Grants scopes to every token whose <c>roles</c> claim contains an app role.</summary>
+    /// <param name="role">The app role, exactly as the token carries it.</param>
+    /// <param name="scopes">The scopes granted.</param>
+    /// <returns>These options.</returns>
+    public JwtAuthenticationOptions MapRole(string role, params string[] scopes)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(role);
+        ArgumentNullException.ThrowIfNull(scopes);
+        foreach (var scope in scopes)
+        {
+            if (!Authorization.ScopeClaimNormalizer.IsValidScope(scope))
+            {
+                throw new ArgumentException($"'{scope}' is not a valid scope.", nameof(scopes));
+            }
+        }
+
+        RoleScopes[role] = RoleScopes.TryGetValue(role, out var existing) && !string.IsNullOrWhiteSpace(existing)
+            ? existing + " " + string.Join(' ', scopes)
+            : string.Join(' ', scopes);
+        return this;
+    }
+
     /// <summary>Checks the options and throws an <see cref="InvalidOperationException"/> naming the first wrong one.</summary>
     public void Validate()
     {
@@ -132,14 +182,34 @@ public sealed class JwtAuthenticationOptions
             throw new InvalidOperationException($"{prefix}MetadataAddress must be an absolute address.");
         }
 
-        if (string.IsNullOrWhiteSpace(Issuer) && Authority is null)
+        if (string.IsNullOrWhiteSpace(Issuer) && Authority is null && (ValidIssuers is null || ValidIssuers.Count == 0))
         {
-            throw new InvalidOperationException($"{prefix}Issuer is required.");
+            throw new InvalidOperationException($"{prefix}Issuer (or {prefix}ValidIssuers) is required.");
         }
 
-        if (string.IsNullOrWhiteSpace(Audience))
+        RequireNonBlank(ValidIssuers, $"{prefix}ValidIssuers");
+        if (string.IsNullOrWhiteSpace(Audience) && (ValidAudiences is null || ValidAudiences.Count == 0))
         {
-            throw new InvalidOperationException($"{prefix}Audience is required.");
+            throw new InvalidOperationException($"{prefix}Audience (or {prefix}ValidAudiences) is required.");
+        }
+
+        RequireNonBlank(ValidAudiences, $"{prefix}ValidAudiences");
+        foreach (var (role, granted) in RoleScopes)
+        {
+            var any = false;
+            foreach (var scope in Authorization.ScopeClaimNormalizer.Split(granted))
+            {
+                any = true;
+                if (!Authorization.ScopeClaimNormalizer.IsValidScope(scope))
+                {
+                    throw new InvalidOperationException($"{prefix}RoleScopes:{role} contains '{scope}', which is not a valid scope.");
+                }
+            }
+
+            if (!any)
+            {
+                throw new InvalidOperationException($"{prefix}RoleScopes:{role} grants no scope: give at least one, or remove the entry.");
+            }
         }
 
         foreach (var algorithm in EffectiveAlgorithms)
@@ -209,5 +279,44 @@ public sealed class JwtAuthenticationOptions
     internal IReadOnlyList<string> EffectiveAlgorithms =>
         ValidAlgorithms is null || ValidAlgorithms.Count == 0 ? [JwtAuthenticationDefaults.DefaultAlgorithm] : [.. ValidAlgorithms];
 
-    internal string EffectiveIssuer => string.IsNullOrWhiteSpace(Issuer) ? Authority! : Issuer;
+    /// <summary>Every accepted issuer: <see cref="Issuer"/> (or <see cref="Authority"/>), then <see cref="ValidIssuers"/>.</summary>
+    internal IReadOnlyList<string> EffectiveIssuers => Distinct(string.IsNullOrWhiteSpace(Issuer) ? Authority : Issuer, ValidIssuers);
+
+    /// <summary>Every accepted audience: <see cref="Audience"/>, then <see cref="ValidAudiences"/>.</summary>
+    internal IReadOnlyList<string> EffectiveAudiences => Distinct(Audience, ValidAudiences);
+
+    private static List<string> Distinct(string? first, IList<string>? more)
+    {
+        var all = new List<string>();
+        if (!string.IsNullOrWhiteSpace(first))
+        {
+            all.Add(first);
+        }
+
+        foreach (var value in more ?? [])
+        {
+            if (!string.IsNullOrWhiteSpace(value) && !all.Contains(value, StringComparer.Ordinal))
+            {
+                all.Add(value);
+            }
+        }
+
+        return all;
+    }
+
+    private static void RequireNonBlank(IList<string>? values, string option)
+    {
+        if (values is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(values[i]) || values[i].Trim().Length != values[i].Length)
+            {
+                throw new InvalidOperationException($"{option}:{i} is empty or has surrounding spaces; every entry must be an exact value.");
+            }
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -11,6 +13,7 @@ internal static class JwtAuthenticationOptionsValidation
 {
     public static void Validate(JwtAuthenticationOptions options, IServiceProvider services)
     {
+        RefuseUserJwtsSection(services);
         options.Validate();
         var requireHttps = options.RequireHttpsMetadata ?? services.GetService<IHostEnvironment>()?.IsDevelopment() != true;
         if (requireHttps)
@@ -25,6 +28,24 @@ internal static class JwtAuthenticationOptionsValidation
         {
             throw new InvalidOperationException(
                 "LayeredAuth:Jwt:UseLocalSigningKeys needs the application's signing key ring: call services.AddSigningKeyRing().");
+        }
+    }
+
+    /// <summary>
+    /// <c>dotnet user-jwts</c> writes <c>Authentication:Schemes:Bearer</c> (issuers, audiences and an HMAC signing key in
+    /// user secrets). The scheme never accepts HMAC-signed tokens, and reading that section in Development only would make
+    /// development accept what production refuses; so the section is refused, not silently ignored.
+    /// </summary>
+    private static void RefuseUserJwtsSection(IServiceProvider services)
+    {
+        var configuration = services.GetService<IAuthenticationConfigurationProvider>()?.AuthenticationConfiguration;
+        if (configuration?.GetSection("Schemes:" + LayeredAuthSchemes.Bearer).Exists() == true)
+        {
+            throw new InvalidOperationException(
+                "Authentication:Schemes:Bearer (what 'dotnet user-jwts' writes) is not read by the layered Bearer scheme: its tokens are "
+                + "HMAC-signed, which the scheme never accepts. Remove the section (and 'dotnet user-jwts clear'), configure "
+                + "LayeredAuth:Jwt (Issuer or ValidIssuers, Audience or ValidAudiences, and JwksUri, Authority or UseLocalSigningKeys), "
+                + "and mint development tokens with 'authpatterns token mint'.");
         }
     }
 

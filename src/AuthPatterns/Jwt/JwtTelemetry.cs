@@ -3,15 +3,24 @@ using AuthPatterns.Infrastructure;
 
 namespace AuthPatterns.Jwt;
 
-/// <summary>The JWT scheme's instruments on the shared <c>AuthPatterns</c> meter.</summary>
-internal static class JwtTelemetry
+/// <summary>The JWT scheme's instruments on the application's <c>AuthPatterns</c> meter.</summary>
+internal sealed class JwtTelemetry
 {
-    public static readonly Counter<long> JwksFetches = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.jwt.jwks_fetches", unit: "{fetch}", description: "JWKS fetches, tagged result (ok, failed) and reason (scheduled, unknown_kid, initial).");
+    private readonly Counter<long> _jwksFetches;
+    private readonly Counter<long> _cacheLookups;
 
-    public static readonly Counter<long> CacheLookups = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.jwt.cache_lookups", unit: "{lookup}", description: "Validated-token cache lookups, tagged result (hit, miss).");
+    public JwtTelemetry(IMeterFactory meterFactory)
+    {
+        var meter = LayeredAuthMetrics.CreateMeter(meterFactory);
+        _jwksFetches = meter.CreateCounter<long>(
+            "authpatterns.jwt.jwks_fetches", unit: "{fetch}", description: "JWKS fetches, tagged result (ok, failed) and reason (scheduled, unknown_kid, initial).");
+        _cacheLookups = meter.CreateCounter<long>(
+            "authpatterns.jwt.cache_lookups", unit: "{lookup}", description: "Validated-token cache lookups, tagged result (hit, miss).");
+    }
 
-    public static void RecordFetch(string result, string reason) =>
-        JwksFetches.Add(1, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("reason", reason));
+    public void RecordFetch(string result, string reason) =>
+        _jwksFetches.Add(1, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("reason", reason));
+
+    public void CacheLookup(bool hit) =>
+        _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 }

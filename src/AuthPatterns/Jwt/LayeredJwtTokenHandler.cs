@@ -24,6 +24,9 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _authenticationType;
+    private readonly IReadOnlyDictionary<string, string> _roleScopes;
+    private readonly LayeredAuthMetrics _metrics;
+    private readonly JwtTelemetry _telemetry;
 
     public LayeredJwtTokenHandler(
         JwtAuthenticationOptions options,
@@ -32,8 +35,12 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         CredentialCache<ValidatedToken>? cache,
         IJwtRevocationList? revocations,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        LayeredAuthMetrics metrics,
+        JwtTelemetry telemetry)
     {
+        _metrics = metrics;
+        _telemetry = telemetry;
         _structure = new JwtStructureValidator(options);
         _keys = keys;
         _cache = cache;
@@ -45,6 +52,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         _time = time;
         _logger = logger;
         _authenticationType = authenticationType;
+        _roleScopes = new Dictionary<string, string>(options.RoleScopes, StringComparer.Ordinal);
         MaximumTokenSizeInBytes = options.MaxTokenSize;
     }
 
@@ -63,7 +71,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             {
                 if (_keys.IsPublished(cached.KeyId))
                 {
-                    JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+                    _telemetry.CacheLookup(hit: true);
                     return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached, "valid_cached");
                 }
 
@@ -71,7 +79,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
                 _cache.Remove(key);
             }
 
-            JwtTelemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+            _telemetry.CacheLookup(hit: false);
         }
 
         var refusal = _structure.Validate(token, out var header);
@@ -94,14 +102,14 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         {
             // The inner handler reports failures in its result; anything thrown is still a refusal, never a 500.
             _logger.TokenRefusedByValidation(header.KeyId, exception.GetType().Name);
-            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "invalid_token");
+            _metrics.RecordOutcome(_authenticationType, "invalid_token");
             return Failed;
         }
 
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
             _logger.TokenRefusedByValidation(header.KeyId, result.Exception?.GetType().Name ?? "invalid");
-            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "invalid_token");
+            _metrics.RecordOutcome(_authenticationType, "invalid_token");
             return Failed;
         }
 
@@ -111,6 +119,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             _authenticationType,
             LayeredClaimTypes.Subject,
             "role");
+        GrantRoleScopes(identity);
         var invalidScopes = ScopeClaimNormalizer.NormalizeCore(identity);
         if (invalidScopes > 0)
         {
@@ -135,7 +144,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         if (_cache is null)
         {
             // Nothing keeps this identity: the request may have it as it is.
-            LayeredAuthTelemetry.RecordOutcome(_authenticationType, "valid");
+            _metrics.RecordOutcome(_authenticationType, "valid");
             return Result(identity, jwt);
         }
 
@@ -144,6 +153,32 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     }
 
     public override SecurityToken ReadToken(string token) => _inner.ReadToken(token);
+
+    /// <summary>
+    /// Adds the scopes <see cref="JwtAuthenticationOptions.RoleScopes"/> grants to the token's app roles, before the
+    /// scopes are normalized. Unmapped roles stay roles and grant no scope.
+    /// </summary>
+    private void GrantRoleScopes(ClaimsIdentity identity)
+    {
+        if (_roleScopes.Count == 0)
+        {
+            return;
+        }
+
+        List<Claim>? granted = null;
+        foreach (var role in identity.FindAll(JwtAuthenticationDefaults.RolesClaimType))
+        {
+            if (_roleScopes.TryGetValue(role.Value, out var scopes))
+            {
+                (granted ??= []).Add(new Claim(LayeredClaimTypes.Scope, scopes, ClaimValueTypes.String, role.Issuer));
+            }
+        }
+
+        if (granted is not null)
+        {
+            identity.AddClaims(granted);
+        }
+    }
 
     private async ValueTask<bool> IsRevokedAsync(ValidatedToken entry)
     {
@@ -158,7 +193,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
 
     private TokenValidationResult Success(ValidatedToken entry, string outcome)
     {
-        LayeredAuthTelemetry.RecordOutcome(_authenticationType, outcome);
+        _metrics.RecordOutcome(_authenticationType, outcome);
         // A fresh identity per request (its claims cloned): events may change it without touching the cached claims.
         return new TokenValidationResult
         {
@@ -182,7 +217,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     private TokenValidationResult Fail(JwtRefusal refusal)
     {
         _logger.TokenRefused(refusal);
-        LayeredAuthTelemetry.RecordOutcome(_authenticationType, refusal == JwtRefusal.Revoked ? "revoked" : "invalid_token");
+        _metrics.RecordOutcome(_authenticationType, refusal == JwtRefusal.Revoked ? "revoked" : "invalid_token");
         return Failed;
     }
 

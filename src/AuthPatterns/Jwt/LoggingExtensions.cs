@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace AuthPatterns.Jwt;
@@ -28,4 +29,7 @@ internal static partial class JwtLoggingExtensions
 
     [LoggerMessage(3012, LogLevel.Warning, "A bearer token signed under key id '{KeyId}' carries {Count} scope token(s) that are not valid scopes; they grant nothing.", EventName = "InvalidScopeTokensDropped")]
     public static partial void InvalidScopeTokensDropped(this ILogger logger, string keyId, int count);
+
+    [LoggerMessage(3030, LogLevel.Information, "Ignored the access_token query parameter of a request to {Path}: the endpoint does not accept tokens from the query (AllowAccessTokenFromQuery).", EventName = "QueryTokenIgnored")]
+    public static partial void QueryTokenIgnored(this ILogger logger, PathString path);
 }

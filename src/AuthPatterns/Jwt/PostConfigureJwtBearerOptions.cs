@@ -40,14 +40,30 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
 
         Harden(options.TokenValidationParameters, validation, runtime.KeySource, time);
 
-        // RFC 6750 §3.1: a refused token gets error="invalid_token" and nothing else; the layered scheme writes the body.
         options.Events ??= new JwtBearerEvents();
+
+        // The access_token query parameter (RFC 6750 §2.3) is read only on endpoints that opt in (hubs, WebSockets,
+        // whose browser clients cannot send headers); selection counts it on those endpoints only, so elsewhere it is
+        // never read, and never a credential.
+        var messageReceived = options.Events.OnMessageReceived;
+        options.Events.OnMessageReceived = context =>
+        {
+            if (context.Token is null && AccessTokenQuery.TryRead(context.HttpContext, out var token))
+            {
+                context.Token = token;
+            }
+
+            return messageReceived(context);
+        };
+
+        // RFC 6750 §3.1: a refused token gets error="invalid_token" and nothing else; the layered scheme writes the body.
         var challenge = options.Events.OnChallenge;
         options.Events.OnChallenge = context =>
         {
             // A presented but empty "Bearer " credential is refused too, not treated as absent.
             if (context.AuthenticateFailure is not null
-                || context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+                || context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                || AccessTokenQuery.Count(context.HttpContext) > 0)
             {
                 context.Error = "invalid_token";
                 context.ErrorDescription = null;
@@ -62,12 +78,14 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
     internal static void Harden(TokenValidationParameters parameters, JwtAuthenticationOptions validation, IJwtKeySource keySource, TimeProvider time)
     {
         parameters.ValidateIssuer = true;
-        parameters.ValidIssuer = validation.EffectiveIssuer;
-        parameters.ValidIssuers = null;
+        var issuers = validation.EffectiveIssuers;
+        parameters.ValidIssuer = issuers.Count == 1 ? issuers[0] : null;
+        parameters.ValidIssuers = issuers.Count == 1 ? null : [.. issuers];
         parameters.IssuerValidator = null;
         parameters.ValidateAudience = true;
-        parameters.ValidAudience = validation.Audience;
-        parameters.ValidAudiences = null;
+        var audiences = validation.EffectiveAudiences;
+        parameters.ValidAudience = audiences.Count == 1 ? audiences[0] : null;
+        parameters.ValidAudiences = audiences.Count == 1 ? null : [.. audiences];
         parameters.AudienceValidator = null;
         parameters.RequireAudience = true;
         parameters.IgnoreTrailingSlashWhenValidatingAudience = false;
@@ -111,12 +129,14 @@ internal sealed class JwtSchemeRuntime : IDisposable
         var environment = services.GetService<IHostEnvironment>();
         RequireHttps = Options.RequireHttpsMetadata ?? environment?.IsDevelopment() != true;
         var logger = loggerFactory.CreateLogger("AuthPatterns.Jwt");
+        var telemetry = services.GetRequiredService<JwtTelemetry>();
         KeySource = Options.UseLocalSigningKeys
             ? services.GetRequiredService<Issuing.LocalSigningKeySource>()
-            : new JwksKeySource(Options, RequireHttps, services.GetRequiredService<IHttpClientFactory>(), time, logger);
+            : new JwksKeySource(Options, RequireHttps, services.GetRequiredService<IHttpClientFactory>(), time, logger, telemetry);
         Cache = Options.EnableTokenCache ? new CredentialCache<ValidatedToken>(Options.TokenCacheSizeLimitBytes, time) : null;
         TokenHandler = new LayeredJwtTokenHandler(
-            Options, LayeredAuthSchemes.Bearer, KeySource, Cache, services.GetService<IJwtRevocationList>(), time, logger);
+            Options, LayeredAuthSchemes.Bearer, KeySource, Cache, services.GetService<IJwtRevocationList>(), time, logger,
+            services.GetRequiredService<LayeredAuthMetrics>(), telemetry);
     }
 
     public JwtAuthenticationOptions Options { get; }

@@ -22,9 +22,12 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
     private static readonly AuthenticateResult NotAllowedResult =
         AuthenticateResult.Fail("The credential's scheme is not accepted by this endpoint.");
 
-    public LayeredAuthenticationHandler(IOptionsMonitor<LayeredAuthOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    private readonly LayeredAuthMetrics _metrics;
+
+    public LayeredAuthenticationHandler(IOptionsMonitor<LayeredAuthOptions> options, ILoggerFactory logger, UrlEncoder encoder, LayeredAuthMetrics metrics)
         : base(options, logger, encoder)
     {
+        _metrics = metrics;
     }
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -37,7 +40,7 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         }
 
         // A span per authenticated request (null, and free, when nobody listens to the AuthPatterns source).
-        using var activity = LayeredAuthTelemetry.ActivitySource.StartActivity("AuthPatterns.Authenticate");
+        using var activity = LayeredAuthMetrics.ActivitySource.StartActivity("AuthPatterns.Authenticate");
         var result = await AuthenticateSelectedAsync(feature);
         if (activity is not null)
         {
@@ -57,14 +60,14 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         if (feature.IsAmbiguous)
         {
             Logger.AmbiguousCredentials(string.Join(", ", feature.PresentedSchemes));
-            LayeredAuthTelemetry.Selections.Add(1, new KeyValuePair<string, object?>("reason", "ambiguous"));
+            _metrics.SelectionRefused("ambiguous");
             return AmbiguousResult;
         }
 
         if (feature.SchemeNotAllowed)
         {
             Logger.SchemeNotAllowed(feature.SelectedScheme!, string.Join(", ", AllowedSchemes() ?? []));
-            LayeredAuthTelemetry.Selections.Add(1, new KeyValuePair<string, object?>("reason", "scheme_not_allowed"));
+            _metrics.SelectionRefused("scheme_not_allowed");
             return NotAllowedResult;
         }
 

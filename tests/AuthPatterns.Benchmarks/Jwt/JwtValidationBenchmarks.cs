@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using AuthPatterns.Jwt;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -53,8 +54,11 @@ public class JwtValidationBenchmarks
         var keys = new FixedKeySource(new JwksKeySet([new JwksKey("k1", "RSA", "RS256", null, 2048, publicKey)]));
         _parameters = new TokenValidationParameters();
         PostConfigureJwtBearerOptions.Harden(_parameters, options, keys, TimeProvider.System);
-        _uncached = new LayeredJwtTokenHandler(options, "Bearer", keys, cache: null, revocations: null, TimeProvider.System, NullLogger.Instance);
-        _cached = new LayeredJwtTokenHandler(options, "Bearer", keys, new AuthPatterns.Infrastructure.CredentialCache<ValidatedToken>(options.TokenCacheSizeLimitBytes, TimeProvider.System), revocations: null, TimeProvider.System, NullLogger.Instance);
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var metrics = new AuthPatterns.Infrastructure.LayeredAuthMetrics(meters);
+        var telemetry = new JwtTelemetry(meters);
+        _uncached = new LayeredJwtTokenHandler(options, "Bearer", keys, cache: null, revocations: null, TimeProvider.System, NullLogger.Instance, metrics, telemetry);
+        _cached = new LayeredJwtTokenHandler(options, "Bearer", keys, new AuthPatterns.Infrastructure.CredentialCache<ValidatedToken>(options.TokenCacheSizeLimitBytes, TimeProvider.System), revocations: null, TimeProvider.System, NullLogger.Instance, metrics, telemetry);
 
         if (!_stock.ValidateTokenAsync(_token, _stockParameters).GetAwaiter().GetResult().IsValid
             || !_uncached.ValidateTokenAsync(_token, _parameters).GetAwaiter().GetResult().IsValid

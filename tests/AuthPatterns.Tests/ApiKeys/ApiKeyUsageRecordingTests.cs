@@ -124,7 +124,7 @@ public sealed class ApiKeyUsageRecordingTests
     {
         var options = new ApiKeyAuthenticationOptions { RecordUsageEvents = true, UsageEventRetention = TimeSpan.FromDays(30) };
         var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        return new ApiKeyUsageRecorder(store, new FixedOptions(options), time, factory.CreateLogger<ApiKeyUsageRecorder>());
+        return new ApiKeyUsageRecorder(store, new FixedOptions(options), time, factory.CreateLogger<ApiKeyUsageRecorder>(), new ApiKeyTelemetry(TestMeterFactory.Create()));
     }
 
     private sealed class FixedOptions(ApiKeyAuthenticationOptions value) : IOptionsMonitor<ApiKeyAuthenticationOptions>

@@ -227,7 +227,6 @@ public sealed class VerifyModeTests : IAsyncLifetime
     [Fact]
     public async Task Portal_down_fails_closed_with_503_and_Retry_After()
     {
-        using var verifications = new MetricCollector<long>(LayeredAuthTelemetry.Meter, "authpatterns.forward_auth.verifications");
         var closedPort = ClosedPort();
         await using var app = await ForwardAuthTestApp.StartAsync(o =>
         {
@@ -235,6 +234,8 @@ public sealed class VerifyModeTests : IAsyncLifetime
             o.AllowedHosts.Add("app.example.com");
             o.RetryAfter = TimeSpan.FromSeconds(7);
         });
+        using var verifications = new MetricCollector<long>(
+            app.App.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), LayeredAuthTelemetry.MeterName, "authpatterns.forward_auth.verifications");
 
         var response = await app.GetAsync("/app/dashboard", AliceCookie);
 

@@ -218,7 +218,7 @@ public sealed class JwksKeySourceTests : IDisposable
         services.AddHttpClient(JwtAuthenticationDefaults.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => jwks);
         using var provider = services.BuildServiceProvider();
         var options = new JwtAuthenticationOptions { JwksUri = new Uri("http://issuer.test/jwks"), Issuer = Issuer, Audience = Audience };
-        var source = new JwksKeySource(options, requireHttps: true, provider.GetRequiredService<IHttpClientFactory>(), _time, NullLogger.Instance);
+        var source = new JwksKeySource(options, requireHttps: true, provider.GetRequiredService<IHttpClientFactory>(), _time, NullLogger.Instance, new JwtTelemetry(TestMeterFactory.Create()));
 
         Assert.False(await source.EnsureKeyAsync("k1", CancellationToken.None));
         Assert.Equal(0, jwks.Fetches);

@@ -177,8 +177,8 @@ public sealed class JwtSchemeTests : IDisposable
     }
 
     [Theory]
-    [InlineData(null, "x", "LayeredAuth:Jwt:Issuer is required.")]
-    [InlineData("https://i", null, "LayeredAuth:Jwt:Audience is required.")]
+    [InlineData(null, "x", "LayeredAuth:Jwt:Issuer (or LayeredAuth:Jwt:ValidIssuers) is required.")]
+    [InlineData("https://i", null, "LayeredAuth:Jwt:Audience (or LayeredAuth:Jwt:ValidAudiences) is required.")]
     public void Invalid_options_fail_naming_the_option(string? issuer, string? audience, string message)
     {
         var options = new JwtAuthenticationOptions { JwksUri = JwksUri, Issuer = issuer, Audience = audience };
@@ -199,7 +199,7 @@ public sealed class JwtSchemeTests : IDisposable
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
             LayeredTestHost.StartAsync(_ => { }, b => b.AddJwt(o => o.JwksUri = JwksUri)));
-        Assert.Contains("LayeredAuth:Jwt:Issuer is required.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("LayeredAuth:Jwt:Issuer (or LayeredAuth:Jwt:ValidIssuers) is required.", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -45,7 +45,7 @@ public sealed class LayeredTelemetryTests
     {
         var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == "AuthPatterns",
+            ShouldListenTo = source => source.Name == LayeredAuthTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {

@@ -24,6 +24,7 @@ internal sealed class ApiKeyUsageRecorder
     // How many single events the store may refuse, with none accepted, before a flush stops looking for the bad ones.
     private const int MaxRefusalsBeforeAWrite = 8;
 
+    private readonly ApiKeyTelemetry _telemetry;
     private readonly Channel<ApiKeyUsageEvent> _queue = Channel.CreateBounded<ApiKeyUsageEvent>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
@@ -46,8 +47,14 @@ internal sealed class ApiKeyUsageRecorder
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
     private DateTimeOffset _lastCountPrune = DateTimeOffset.MinValue;
 
-    public ApiKeyUsageRecorder(IApiKeyStore store, IOptionsMonitor<ApiKeyAuthenticationOptions> options, TimeProvider time, ILogger<ApiKeyUsageRecorder> logger)
+    public ApiKeyUsageRecorder(
+        IApiKeyStore store,
+        IOptionsMonitor<ApiKeyAuthenticationOptions> options,
+        TimeProvider time,
+        ILogger<ApiKeyUsageRecorder> logger,
+        ApiKeyTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _store = store;
         _time = time;
         _logger = logger;
@@ -122,7 +129,7 @@ internal sealed class ApiKeyUsageRecorder
                 var dropped = events.Count - Capacity;
                 events.RemoveRange(0, dropped);
                 _logger.UsageEventsDropped(dropped);
-                ApiKeyTelemetry.UsageEventsDropped.Add(dropped, new KeyValuePair<string, object?>("reason", "overflow"));
+                _telemetry.UsageEventsDropped(dropped, "overflow");
             }
 
             int lastUsesWritten = 0, eventsWritten = 0;
@@ -291,7 +298,7 @@ internal sealed class ApiKeyUsageRecorder
                 foreach (var (usage, error) in refused)
                 {
                     _logger.UsageEventRefused(usage, error);
-                    ApiKeyTelemetry.UsageEventsDropped.Add(1, new KeyValuePair<string, object?>("reason", "refused"));
+                    _telemetry.UsageEventsDropped(1, "refused");
                     done.Add(usage);
                 }
             }

@@ -36,6 +36,7 @@ internal sealed record ApiKeyVerification(string Outcome, string? KeyId, ApiKeyR
 internal sealed class ApiKeyVerifier : IDisposable
 {
     private readonly IApiKeyStore _store;
+    private readonly ApiKeyTelemetry _telemetry;
     private readonly ApiKeyHasher _hasher;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -55,8 +56,10 @@ internal sealed class ApiKeyVerifier : IDisposable
         ApiKeyHasher hasher,
         IOptionsMonitor<ApiKeyAuthenticationOptions> options,
         TimeProvider time,
-        ILogger<ApiKeyVerifier> logger)
+        ILogger<ApiKeyVerifier> logger,
+        ApiKeyTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _store = store;
         _hasher = hasher;
         _time = time;
@@ -94,11 +97,11 @@ internal sealed class ApiKeyVerifier : IDisposable
         var cacheKey = _verified.KeyOf(presented);
         if (_verified.TryGet(cacheKey, out var cached))
         {
-            ApiKeyTelemetry.CacheHit();
+            _telemetry.CacheLookup(hit: true);
             return CheckState(cached.Record, cached.Networks, address, now);
         }
 
-        ApiKeyTelemetry.CacheMiss();
+        _telemetry.CacheLookup(hit: false);
         if (_unknownIds.TryGetValue(parsed.KeyId, out var unknownUntil) && unknownUntil > now)
         {
             return new ApiKeyVerification(ApiKeyOutcomes.NotFound, parsed.KeyId);
@@ -221,9 +224,7 @@ internal sealed class ApiKeyVerifier : IDisposable
 
         var started = Stopwatch.GetTimestamp();
         var (valid, needsRehash) = await _hasher.VerifyAsync(presented, record.Hash, _options.HashParameters);
-        ApiKeyTelemetry.HashDuration.Record(
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-            new KeyValuePair<string, object?>("result", valid ? "valid" : "invalid"));
+        _telemetry.HashVerified(Stopwatch.GetElapsedTime(started).TotalMilliseconds, valid);
         if (!valid)
         {
             // A guessing address loses its reserved verification of this key id for the rest of the window.

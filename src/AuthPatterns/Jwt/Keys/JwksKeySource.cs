@@ -13,6 +13,7 @@ namespace AuthPatterns.Jwt;
 /// </summary>
 internal sealed class JwksKeySource : IJwtKeySource
 {
+    private readonly JwtTelemetry _telemetry;
     private readonly JwtAuthenticationOptions _options;
     private readonly bool _requireHttps;
     private readonly IHttpClientFactory _httpClientFactory;
@@ -34,8 +35,9 @@ internal sealed class JwksKeySource : IJwtKeySource
     private string? _lastFailureReason;
     private int _consecutiveFailures;
 
-    public JwksKeySource(JwtAuthenticationOptions options, bool requireHttps, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger logger)
+    public JwksKeySource(JwtAuthenticationOptions options, bool requireHttps, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger logger, JwtTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _options = options;
         _requireHttps = requireHttps;
         _httpClientFactory = httpClientFactory;
@@ -178,7 +180,7 @@ internal sealed class JwksKeySource : IJwtKeySource
                 _consecutiveFailures = 0;
             }
 
-            JwtTelemetry.RecordFetch("ok", reason);
+            _telemetry.RecordFetch("ok", reason);
             _logger.JwksFetched(address, keys.Count, skipped, lifetime);
         }
         catch (Exception exception) when (exception is HttpRequestException or JsonException or JwksFetchException or OperationCanceledException or InvalidOperationException)
@@ -194,7 +196,7 @@ internal sealed class JwksKeySource : IJwtKeySource
                 _consecutiveFailures++;
             }
 
-            JwtTelemetry.RecordFetch("failed", reason);
+            _telemetry.RecordFetch("failed", reason);
             _logger.JwksFetchFailed(address, exception is JwksFetchException ? exception.Message : exception.GetType().Name, _keys?.Count ?? 0);
         }
         finally
