@@ -31,6 +31,7 @@ public static class SampleHost
         layered.AddForwardAuthSample(builder.Configuration);
         builder.Services.AddForwardedHeadersSample(builder.Configuration);
         layered.AddBrowserLoginSample(builder);
+        layered.AddScaleOutSample(builder.Configuration);
 
         builder.Services.AddProblemDetails();
 
@@ -46,6 +47,8 @@ public static class SampleHost
         MapEndpoints(app);
         app.MapForwardAuthSample();
         app.MapBrowserLoginSample();
+        app.MapApiKeysSample();
+        app.MapScaleOutSample();
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SampleGuide>().WriteAsync(app).GetAwaiter().GetResult());
         return app;
     }
