@@ -70,21 +70,26 @@ public sealed class TwoSampleProcessesTests : IAsyncLifetime
         var operatorKey = (await store.CreateKeyAsync("operator", OperatorScopes)).Key;
         var latencies = new List<double>(Revocations);
 
-        for (var i = 0; i < Revocations; i++)
+        // Keys made beforehand and verified once by B (so B holds each in its cache): the loop times only revocations.
+        // Four at a time: more first uses at once than B's Argon2id slots and queue would be shed with 503, by design.
+        var keys = await CreateKeysAsync(store, "partner", Revocations);
+        foreach (var chunk in keys.Chunk(4))
         {
-            var created = await CreateThroughAsync(a, operatorKey, $"partner-{i}");
-            Assert.Equal(HttpStatusCode.OK, await ProfileStatusAsync(b, created.Key));
-            Assert.Equal(HttpStatusCode.OK, await ProfileStatusAsync(b, created.Key));
+            Assert.All(await Task.WhenAll(chunk.Select(k => ProfileStatusAsync(b, k.Key))), status => Assert.Equal(HttpStatusCode.OK, status));
+        }
 
+        foreach (var key in keys)
+        {
+            Assert.Equal(HttpStatusCode.OK, await ProfileStatusAsync(b, key.Key));
             var clock = Stopwatch.StartNew();
-            using (var revoked = await RevokeThroughAsync(a, operatorKey, created.Id))
+            using (var revoked = await RevokeThroughAsync(a, operatorKey, key.Info.Id))
             {
                 Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
             }
 
-            while (await ProfileStatusAsync(b, created.Key) == HttpStatusCode.OK)
+            while (await ProfileStatusAsync(b, key.Key) == HttpStatusCode.OK)
             {
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"instance B still accepts key {created.Id} 10 s after its revocation on A");
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"instance B still accepts key {key.Info.Id} 10 s after its revocation on A");
             }
 
             latencies.Add(clock.Elapsed.TotalMilliseconds);
@@ -93,7 +98,7 @@ public sealed class TwoSampleProcessesTests : IAsyncLifetime
         latencies.Sort();
         var p50 = Percentile(latencies, 0.50);
         var p99 = Percentile(latencies, 0.99);
-        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"revoked through A's endpoint, refused by B (two processes, PostgreSQL, Redis): p50 {p50:F1} ms, p99 {p99:F1} ms, max {latencies[^1]:F1} ms over {latencies.Count} revocations"));
+        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"revoked through A's endpoint (from the request sent), refused by B (two processes, PostgreSQL, Redis): p50 {p50:F1} ms, p99 {p99:F1} ms, max {latencies[^1]:F1} ms over {latencies.Count} revocations"));
         Assert.True(p99 <= 1000, $"p99 {p99:F1} ms exceeds 1 s");
     }
 
@@ -292,7 +297,9 @@ public sealed class TwoSampleProcessesTests : IAsyncLifetime
 
         // Nothing is written before the stop (the flush interval is an hour), so what is found after it, the stop wrote.
         Assert.All(await LastUsesAsync(store, keys), use => Assert.Null(use));
+        var stopping = Stopwatch.StartNew();
         var exitCodes = await Task.WhenAll(a.StopGracefullyAsync(TimeSpan.FromSeconds(30)), b.StopGracefullyAsync(TimeSpan.FromSeconds(30)));
+        _output.WriteLine($"both processes exited {stopping.ElapsedMilliseconds} ms after SIGTERM");
         Assert.All(exitCodes, code => Assert.Equal(0, code));
 
         var uses = await LastUsesAsync(store, keys);
@@ -328,7 +335,9 @@ public sealed class TwoSampleProcessesTests : IAsyncLifetime
             ["LayeredAuth__ApiKeys__RecordUsageEvents"] = "true",
             ["LayeredAuth__ApiKeys__UsageFlushInterval"] = (flushInterval ?? TimeSpan.FromSeconds(10)).ToString("c", CultureInfo.InvariantCulture),
         };
+        var starting = Stopwatch.StartNew();
         var started = await Task.WhenAll(SampleInstance.StartAsync("A", environment), SampleInstance.StartAsync("B", environment));
+        _output.WriteLine($"both processes ready after {starting.ElapsedMilliseconds} ms");
         _instances.AddRange(started);
         return (started[0], started[1]);
     }
