@@ -61,6 +61,22 @@ public static class ApiKeysSample
         return $"--connection \"{file.ConnectionString}\"";
     }
 
+    /// <summary>The route prefix of the key management endpoints.</summary>
+    public const string ManagementPrefix = "/admin/api-keys";
+
+    /// <summary>
+    /// Maps the key management endpoints under <see cref="ManagementPrefix"/>: a caller needs <c>apikeys:manage</c>, and
+    /// <c>apikeys:admin</c> to manage other owners' keys; it grants only scopes it holds. A change made there reaches
+    /// the other instances through Redis when it is on.
+    /// </summary>
+    /// <param name="app">The application.</param>
+    /// <returns>The application.</returns>
+    public static WebApplication MapApiKeysSample(this WebApplication app)
+    {
+        app.MapApiKeyManagement(ManagementPrefix);
+        return app;
+    }
+
     /// <summary>Points a context at SQLite or PostgreSQL.</summary>
     /// <param name="options">The context options.</param>
     /// <param name="provider"><c>sqlite</c> or <c>postgres</c>.</param>

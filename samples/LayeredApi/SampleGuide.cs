@@ -53,6 +53,8 @@ public sealed class SampleGuide(TextWriter output)
             text.WriteLine($"  curl -i -X POST {address}/webhooks/events -H \"X-API-Key: $KEY\"");
         }
 
+        text.WriteLine($"  Manage keys over HTTP: {address}{ApiKeysSample.ManagementPrefix} (a credential with apikeys:manage; apikeys:admin for other owners' keys)");
+
         text.WriteLine();
         if (await schemes.GetSchemeAsync(LayeredAuthSchemes.Bearer) is null)
         {
@@ -80,6 +82,9 @@ public sealed class SampleGuide(TextWriter output)
         text.WriteLine(await schemes.GetSchemeAsync(LayeredAuthSchemes.ForwardAuth) is null
             ? "Portal cookies: off. Set LayeredAuth:ForwardAuth:VerifyUrl (Authelia, oauth2-proxy; see samples/LayeredApi/README.md); GET /app/dashboard is mapped then."
             : $"Portal cookies (ForwardAuth): GET /app/dashboard, through the portal in front of {address}; GET /api/profile with profile:read from GroupScopes.");
+        text.WriteLine(app.Configuration[ScaleOutSample.RedisConfigurationKey] is null
+            ? "Several instances: Redis off, so a key revoked on one instance is refused by the others when their cache entry expires. Set LayeredAuth:Redis:Configuration (and a shared PostgreSQL key store) to broadcast changes."
+            : $"Several instances: changes broadcast through Redis; readiness at {address}/healthz/ready.");
         if (app.Environment.IsDevelopment())
         {
             text.WriteLine();

@@ -34,6 +34,7 @@ public static class SampleHost
         layered.AddForwardAuthSample(builder.Configuration);
         builder.Services.AddForwardedHeadersSample(builder.Configuration);
         layered.AddBrowserLoginSample(builder);
+        layered.AddScaleOutSample(builder.Configuration);
 
         builder.Services.AddProblemDetails();
 
@@ -49,6 +50,8 @@ public static class SampleHost
         MapEndpoints(app);
         app.MapForwardAuthSample();
         app.MapBrowserLoginSample();
+        app.MapApiKeysSample();
+        app.MapScaleOutSample();
         if (app.Environment.IsDevelopment())
         {
             // Keys and their usage, for a person holding authpatterns:admin (the demo user, through /login).

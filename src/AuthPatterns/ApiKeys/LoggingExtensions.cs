@@ -69,6 +69,9 @@ internal static partial class ApiKeyLoggingExtensions
     [LoggerMessage(2016, LogLevel.Error, "Could not delete the API-key usage events older than the retention; the next flush tries again.", EventName = "ApiKeyUsagePruneFailed")]
     public static partial void UsagePruneFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(2030, LogLevel.Error, "Key management failed: {Failure} The caller is told to try again.", EventName = "ApiKeyManagementStoreUnavailable")]
+    public static partial void ManagementStoreUnavailable(this ILogger logger, string failure, Exception exception);
+
     public static void UsageEventRefused(this ILogger logger, ApiKeyUsageEvent usage, Exception exception) =>
         LogUsageEventRefused(logger, LogText.Escape(usage.KeyId), LogText.Escape(usage.Method), LogText.Escape(usage.Route), exception);
 

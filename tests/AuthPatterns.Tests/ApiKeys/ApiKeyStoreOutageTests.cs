@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.Tests.Layered;
@@ -67,6 +68,53 @@ public sealed class ApiKeyStoreOutageTests
         Assert.Equal(2, events.Count);
     }
 
+    [Fact]
+    public async Task Key_management_with_the_store_down_answers_503_with_Retry_After_not_409_or_500_and_the_manager_throws_store_unavailable()
+    {
+        var store = new OutageStore(new InMemoryApiKeyStore());
+        await using var app = await ApiKeyTestApp.StartAsync(options => options.StoreFactory = _ => store, mapManagement: true);
+        var admin = await app.CreateKeyAsync(
+            [ApiKeyManagementEndpointRouteBuilderExtensions.DefaultScope, ApiKeyAuthenticationDefaults.ManagementAdminScope, "events:write"], owner: "operator", tenant: null);
+        var target = await app.CreateKeyAsync(["events:write"], tenant: null);
+        using (var warm = await app.SendAsync("/admin/api-keys", admin.Key))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        store.Down = true;
+        var id = target.Info.Id;
+        (HttpMethod Method, string Path, object? Body)[] calls =
+        [
+            (HttpMethod.Get, "/admin/api-keys", null),
+            (HttpMethod.Get, $"/admin/api-keys/{id}", null),
+            (HttpMethod.Post, "/admin/api-keys", new { ownerId = "partner-2", scopes = new[] { "events:write" } }),
+            (HttpMethod.Post, $"/admin/api-keys/{id}/revoke", new { reason = "leaked" }),
+            (HttpMethod.Post, $"/admin/api-keys/{id}/roll", new { gracePeriodSeconds = 60 }),
+            (HttpMethod.Put, $"/admin/api-keys/{id}/scopes", new { scopes = new[] { "events:write" } }),
+            (HttpMethod.Put, $"/admin/api-keys/{id}/expiry", new { expiresAt = (DateTimeOffset?)null }),
+            (HttpMethod.Put, $"/admin/api-keys/{id}/networks", new { allowedNetworks = new[] { "10.0.0.0/8" } }),
+        ];
+        foreach (var (method, path, body) in calls)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Add("X-API-Key", admin.Key);
+            using var response = await app.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{method} {path}: {(int)response.StatusCode} {text}");
+            Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("The API-key store did not answer", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("store is down", text, StringComparison.Ordinal);
+        }
+
+        var error = await Assert.ThrowsAsync<ApiKeyStoreUnavailableException>(() => app.Manager.RevokeAsync(id, "leaked"));
+        Assert.Equal("store is down", error.InnerException?.Message);
+        Assert.True(app.Logs.Any(2030));
+
+        store.Down = false;
+        Assert.True(await app.Manager.RevokeAsync(id, "leaked"));
+    }
+
     private static Task<HttpResponseMessage> Get(HttpClient client, string key)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "/x");
@@ -94,14 +142,29 @@ public sealed class ApiKeyStoreOutageTests
             return inner.FindByIdAsync(keyId, cancellationToken);
         }
 
-        public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string? ownerId = null, string? tenant = null, CancellationToken cancellationToken = default) =>
-            inner.ListAsync(ownerId, tenant, cancellationToken);
+        public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string? ownerId = null, string? tenant = null, CancellationToken cancellationToken = default)
+        {
+            ThrowIfDown();
+            return inner.ListAsync(ownerId, tenant, cancellationToken);
+        }
 
-        public Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => inner.CreateAsync(record, cancellationToken);
+        public Task CreateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default)
+        {
+            ThrowIfDown();
+            return inner.CreateAsync(record, cancellationToken);
+        }
 
-        public Task<bool> UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default) => inner.UpdateAsync(record, cancellationToken);
+        public Task<bool> UpdateAsync(ApiKeyRecord record, CancellationToken cancellationToken = default)
+        {
+            ThrowIfDown();
+            return inner.UpdateAsync(record, cancellationToken);
+        }
 
-        public Task<bool> RollAsync(ApiKeyRecord successor, ApiKeyRecord replaced, CancellationToken cancellationToken = default) => inner.RollAsync(successor, replaced, cancellationToken);
+        public Task<bool> RollAsync(ApiKeyRecord successor, ApiKeyRecord replaced, CancellationToken cancellationToken = default)
+        {
+            ThrowIfDown();
+            return inner.RollAsync(successor, replaced, cancellationToken);
+        }
 
         public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default) => inner.UpdateHashAsync(keyId, hash, cancellationToken);
 

@@ -57,8 +57,8 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
                 return Results.Ok(keys.Where(caller.CanSee).ToArray());
             }));
 
-        group.MapGet("/{id}", async (string id, ClaimsPrincipal user, HttpContext context, ApiKeyManager manager, CancellationToken ct) =>
-            await manager.GetAsync(id, ct) is { } key && CallerOf(user, context).CanSee(key) ? Results.Ok(key) : Results.NotFound());
+        group.MapGet("/{id}", (string id, ClaimsPrincipal user, HttpContext context, ApiKeyManager manager, CancellationToken ct) =>
+            RunAsync(async () => await manager.GetAsync(id, ct) is { } key && CallerOf(user, context).CanSee(key) ? Results.Ok(key) : Results.NotFound()));
 
         group.MapPost("/", (ApiKeyCreateBody body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
             RunAsync(async () =>
@@ -175,7 +175,8 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
 
     // One translation of the manager's refusals for every endpoint: invalid input 400, a key hidden from the caller 404
     // (the same answer as no key at all), a refused grant 403, a state that forbids the change (revoked, expired, changed
-    // by others too often) 409. Nothing is written in any of these cases.
+    // by others too often) 409. Nothing is written in any of these cases. A store that does not answer is 503 with
+    // Retry-After, as for a key that cannot be verified: the caller tries again, nothing is confirmed.
     private static async Task<IResult> RunAsync(Func<Task<IResult>> work)
     {
         try
@@ -192,9 +193,24 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
                 ? Results.NotFound()
                 : Forbidden(denied.Message);
         }
+        catch (ApiKeyStoreUnavailableException exception)
+        {
+            return new StoreUnavailableResult(exception.Message);
+        }
         catch (InvalidOperationException exception)
         {
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The key cannot be changed so", detail: exception.Message);
+        }
+    }
+
+    private sealed class StoreUnavailableResult(string detail) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var retryAfter = httpContext.RequestServices.GetRequiredService<IOptionsMonitor<ApiKeyAuthenticationOptions>>()
+                .Get(ApiKeyAuthenticationDefaults.AuthenticationScheme).OverloadRetryAfter;
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The key store is unavailable", detail: detail).ExecuteAsync(httpContext);
         }
     }
 }

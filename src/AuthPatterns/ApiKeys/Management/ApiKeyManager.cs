@@ -14,7 +14,8 @@ namespace AuthPatterns.ApiKeys;
 /// <c>MapApiKeyManagement</c> adds the checks of the HTTP caller. Every text is validated before anything is written
 /// (lengths, no control characters), so a change is stored whole or refused whole with an
 /// <see cref="ArgumentException"/>. Changes are written with optimistic concurrency: a change made on a copy that
-/// someone changed meanwhile is made again on a fresh copy, and a revocation is never undone by a later write.
+/// someone changed meanwhile is made again on a fresh copy, and a revocation is never undone by a later write. When the
+/// store does not answer, every method throws <see cref="ApiKeyStoreUnavailableException"/>, whatever the store threw.
 /// </remarks>
 public sealed class ApiKeyManager
 {
@@ -111,7 +112,7 @@ public sealed class ApiKeyManager
     {
         CheckText(ownerId, MaxTextLength, "owner id", nameof(ownerId), required: false);
         CheckText(tenant, MaxTextLength, "tenant", nameof(tenant), required: false);
-        var records = await _store.ListAsync(ownerId, tenant, cancellationToken);
+        var records = await StoreAsync(static (store, state, ct) => store.ListAsync(state.ownerId, state.tenant, ct), (ownerId, tenant), "The API-key store did not answer when the keys were listed.", cancellationToken);
         return [.. records.Select(ApiKeyInfo.From)];
     }
 
@@ -241,7 +242,7 @@ public sealed class ApiKeyManager
             };
             var graceEnd = AddClamped(now, gracePeriod);
             old.ExpiresAt = old.ExpiresAt is { } oldExpiry && oldExpiry < graceEnd ? oldExpiry : graceEnd;
-            if (await _store.RollAsync(successor, old, cancellationToken))
+            if (await StoreAsync(static (store, state, ct) => store.RollAsync(state.successor, state.old, ct), (successor, old), $"The API-key store did not answer when the roll of key {old.Id} was written; the roll is not confirmed.", cancellationToken))
             {
                 _verifier.Evict(successor.Id);
                 await AfterChangeAsync(old.Id, cancellationToken);
@@ -312,7 +313,7 @@ public sealed class ApiKeyManager
                 (record.RevokedAt, record.RevocationReason) = (revokedAt, reason);
             }
 
-            if (await _store.UpdateAsync(record, cancellationToken))
+            if (await StoreAsync(static (store, record, ct) => store.UpdateAsync(record, ct), record, $"The API-key store did not answer when the change of key {record.Id} was written; the change is not confirmed.", cancellationToken))
             {
                 record.Version++;
                 await AfterChangeAsync(record.Id, cancellationToken);
@@ -337,7 +338,15 @@ public sealed class ApiKeyManager
         record.IsTest = test;
         var key = ApiKeyFormat.Create(_options.Prefix, test, record.Id);
         record.Hash = await _hasher.HashAsync(key, _options.HashParameters);
-        await _store.CreateAsync(record, cancellationToken);
+        await StoreAsync(
+            static async (store, record, ct) =>
+            {
+                await store.CreateAsync(record, ct);
+                return true;
+            },
+            record,
+            "The API-key store did not answer when the new key was written; the key is not confirmed to exist.",
+            cancellationToken);
         _verifier.Evict(record.Id);
         _logger.KeyCreated(record.Id, record.OwnerId);
         return new CreatedApiKey(key, ApiKeyInfo.From(record));
@@ -361,7 +370,26 @@ public sealed class ApiKeyManager
     private async Task<ApiKeyRecord?> FindAsync(string keyId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keyId);
-        return IsKeyId(keyId) ? await _store.FindByIdAsync(keyId, cancellationToken) : null;
+        return IsKeyId(keyId) ? await StoreAsync(static (store, keyId, ct) => store.FindByIdAsync(keyId, ct), keyId, $"The API-key store did not answer when key {keyId} was read; nothing was changed.", cancellationToken) : null;
+    }
+
+    // Whatever the store throws when it does not answer (a refused connection, a timeout, a provider's "transient
+    // failure" wrapped in an InvalidOperationException) becomes one exception that says so: never mistaken for a refused
+    // change (409) nor a bug (500). A write that failed this way may still have reached the store, hence "not confirmed".
+    private async Task<TResult> StoreAsync<TState, TResult>(
+        Func<IApiKeyStore, TState, CancellationToken, Task<TResult>> operation, TState state, string failure, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await operation(_store, state, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not ApiKeyStoreUnavailableException)
+        {
+            _logger.ManagementStoreUnavailable(failure, exception);
+            throw new ApiKeyStoreUnavailableException(
+                failure + " Try again when the store is back (the 'apikey-store' health check reports it).",
+                exception);
+        }
     }
 
     private static bool IsKeyId(string keyId)

@@ -96,7 +96,7 @@ internal sealed class ApiKeyUsageRecorder
         var slot = new CountSlot(keyId, ApiKeyUsageCount.PeriodOf(at), outcome);
         if (_counts.Count >= Capacity && !_counts.ContainsKey(slot))
         {
-            ApiKeyTelemetry.UsageEventsDropped.Add(1, new KeyValuePair<string, object?>("reason", "count_overflow"));
+            _telemetry.UsageEventsDropped(1, "count_overflow");
             return;
         }
 
