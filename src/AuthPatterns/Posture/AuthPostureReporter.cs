@@ -86,8 +86,21 @@ internal sealed class AuthPostureReporter : IAuthPostureReporter
         {
             var metadata = endpoint.Metadata;
             var allowsAnonymous = metadata.GetMetadata<IAllowAnonymous>() is not null;
-            var policy = await AuthorizationPolicy.CombineAsync(
-                policies, metadata.GetOrderedMetadata<IAuthorizeData>(), metadata.GetOrderedMetadata<AuthorizationPolicy>());
+            AuthorizationPolicy? policy;
+            var unknownPolicy = false;
+            try
+            {
+                policy = await AuthorizationPolicy.CombineAsync(
+                    policies, metadata.GetOrderedMetadata<IAuthorizeData>(), metadata.GetOrderedMetadata<AuthorizationPolicy>());
+            }
+            catch (InvalidOperationException)
+            {
+                // A policy name nobody registered: the authorization middleware refuses every request to it, so it is
+                // protected, by nothing the report can describe.
+                policy = new AuthorizationPolicyBuilder().RequireAssertion(static _ => false).Build();
+                unknownPolicy = true;
+            }
+
             policy ??= await policies.GetFallbackPolicyAsync();
             var isProtected = policy is not null && !allowsAnonymous;
 
@@ -95,7 +108,7 @@ internal sealed class AuthPostureReporter : IAuthPostureReporter
             var anyOfScopes = new List<IReadOnlyList<string>>();
             string? tenant = null;
             var accepted = new List<string>();
-            if (isProtected)
+            if (isProtected && !unknownPolicy)
             {
                 foreach (var requirement in policy!.Requirements)
                 {

@@ -47,6 +47,23 @@ public sealed class AuthPostureReportTests
     }
 
     [Fact]
+    public async Task Report_survives_an_endpoint_naming_a_policy_nobody_registered()
+    {
+        await using var app = await PostureTestApp.StartAsync(a =>
+        {
+            a.MapGet("/api/orders", () => "").RequireScope("orders:read");
+            a.MapGet("/api/legacy", () => "").RequireAuthorization("NoSuchPolicy");
+        });
+
+        var report = await app.ReportAsync();
+
+        var legacy = Assert.Single(report.Endpoints, e => e.Route == "/api/legacy");
+        Assert.True(legacy.IsProtected);
+        Assert.Empty(legacy.AcceptedSchemes);
+        Assert.Empty(Of(report, UnprotectedEndpoint));
+    }
+
+    [Fact]
     public async Task AP001_an_endpoint_without_authorization_beside_protected_ones_is_high()
     {
         await using var app = await PostureTestApp.StartAsync(a =>
