@@ -266,11 +266,12 @@ internal static class PostureCommand
 
     private static void AppendRow(StringBuilder text, string[] row, int[] widths)
     {
+        var line = new StringBuilder();
         for (var i = 0; i < row.Length; i++)
         {
-            text.Append(i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
+            line.Append(i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
         }
 
-        text.AppendLine();
+        text.Append(line.ToString().TrimEnd(' ')).AppendLine();
     }
 }
