@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using AuthPatterns;
+using AuthPatterns.Posture;
 using Microsoft.AspNetCore.Authentication;
 
 namespace LayeredApi;
@@ -58,6 +59,13 @@ public static class SampleHost
             app.MapLayeredAuthDashboard(DashboardPath);
         }
 
+
+        // The auth posture report (docs/posture.md); in Development a browser or `authpatterns posture` on this machine
+        // reads it without a credential, elsewhere it needs the scope authpatterns:admin.
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapAuthPosture(AuthPostureEndpointOptions.DefaultPattern, posture => posture.AllowLoopback = true);
+        }
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SampleGuide>().WriteAsync(app).GetAwaiter().GetResult());
         return app;
     }

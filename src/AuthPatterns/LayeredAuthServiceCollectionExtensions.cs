@@ -1,6 +1,7 @@
 using AuthPatterns;
 using AuthPatterns.Authorization;
 using AuthPatterns.Infrastructure;
+using AuthPatterns.Posture;
 using AuthPatterns.Selection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -80,6 +81,9 @@ public static class LayeredAuthServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ScopeAuthorizationHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, TenantAuthorizationHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, LayeredAuthStartupValidator>());
+        services.TryAddSingleton<IAuthPostureReporter, AuthPostureReporter>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, AuthPostureLoopbackHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AuthPostureStartupLog>());
         ReplaceDefault<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider, ScopePolicyProvider>(services);
         ReplaceDefault<IAuthorizationMiddlewareResultHandler, AuthorizationMiddlewareResultHandler, LayeredAuthorizationResultHandler>(services);
 

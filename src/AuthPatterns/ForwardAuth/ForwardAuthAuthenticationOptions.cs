@@ -123,6 +123,15 @@ public sealed class ForwardAuthAuthenticationOptions : AuthenticationSchemeOptio
     /// <summary>The <c>Retry-After</c> sent with 503 when the portal is unavailable. Defaults to 5 seconds.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether cookie-authenticated unsafe requests (POST, PUT, PATCH, DELETE) must prove they are not cross-site
+    /// forgeries (<see cref="CsrfHeaderName"/>, <c>Sec-Fetch-Site: same-origin</c> or an allowed <c>Origin</c>).
+    /// <see langword="true"/> by default. Turn it off only when every way to the service already enforces a defence of
+    /// its own (for example a portal cookie set <c>SameSite=Strict</c>); the posture report flags each unsafe endpoint
+    /// that accepts the cookie while it is off (AP002).
+    /// </summary>
+    public bool RequireCsrfDefence { get; set; } = true;
+
     /// <summary>The header an unsafe request sends to prove it is not a cross-site forgery. Defaults to <c>X-CSRF</c>.</summary>
     public string CsrfHeaderName { get; set; } = ForwardAuthAuthenticationDefaults.CsrfHeaderName;
 

@@ -14,7 +14,7 @@ internal static class ForwardAuthCsrf
 
     public static bool IsSatisfied(HttpRequest request, ForwardAuthAuthenticationOptions options)
     {
-        if (!IsUnsafe(request.Method))
+        if (!options.RequireCsrfDefence || !IsUnsafe(request.Method))
         {
             return true;
         }

@@ -71,6 +71,14 @@ public sealed class JwtAuthenticationOptions
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// The longest lifetime a token may have: from <c>iat</c> (or from now, without one) to <c>exp</c>, give or take
+    /// <see cref="ClockSkew"/>. A token minted to live longer is refused even while it has little time left.
+    /// <see langword="null"/> (the default) accepts any lifetime; at most 24 hours. The posture report flags an unset or
+    /// longer-than-15-minutes value (AP005): short-lived tokens are what makes a leaked one expire on its own.
+    /// </summary>
+    public TimeSpan? MaxTokenLifetime { get; set; }
+
+    /// <summary>
     /// The <c>typ</c> header every token must carry, e.g. <c>at+jwt</c> (RFC 9068; <c>application/at+jwt</c> is accepted too).
     /// <see langword="null"/> (the default) does not check it.
     /// </summary>
@@ -223,6 +231,11 @@ public sealed class JwtAuthenticationOptions
         if (ClockSkew < TimeSpan.Zero || ClockSkew > TimeSpan.FromMinutes(5))
         {
             throw new InvalidOperationException($"{prefix}ClockSkew must be between 0 and 5 minutes.");
+        }
+
+        if (MaxTokenLifetime is { } lifetime && (lifetime <= TimeSpan.Zero || lifetime > TimeSpan.FromHours(24)))
+        {
+            throw new InvalidOperationException($"{prefix}MaxTokenLifetime must be more than 0 and at most 24 hours, or unset.");
         }
 
         if (MaxTokenSize is < 256 or > 256 * 1024)

@@ -92,7 +92,12 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
         parameters.ValidateLifetime = true;
         parameters.RequireExpirationTime = true;
         parameters.ClockSkew = validation.ClockSkew;
-        parameters.LifetimeValidator = (notBefore, expires, _, p) => IsWithinLifetime(time.GetUtcNow().UtcDateTime, notBefore, expires, p.ClockSkew);
+        var maxLifetime = validation.MaxTokenLifetime;
+        parameters.LifetimeValidator = (notBefore, expires, token, p) =>
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            return IsWithinLifetime(now, notBefore, expires, p.ClockSkew) && IsWithinMaxLifetime(now, token, expires, maxLifetime, p.ClockSkew);
+        };
         parameters.RequireSignedTokens = true;
         parameters.ValidAlgorithms = [.. validation.EffectiveAlgorithms];
         parameters.ValidTypes = validation.RequiredTokenType is null ? null : [validation.RequiredTokenType, "application/" + validation.RequiredTokenType];
@@ -114,6 +119,29 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
         expires is { } exp
         && now < exp.ToUniversalTime() + skew
         && (notBefore is not { } nbf || nbf.ToUniversalTime() <= now + skew);
+
+    // Measured from iat when the token has one, and always against the time it has left, so a token without iat
+    // cannot claim a short life it does not have.
+    internal static bool IsWithinMaxLifetime(DateTime now, SecurityToken? token, DateTime? expires, TimeSpan? maxLifetime, TimeSpan skew)
+    {
+        if (maxLifetime is not { } limit)
+        {
+            return true;
+        }
+
+        if (expires is not { } exp)
+        {
+            return false;
+        }
+
+        exp = exp.ToUniversalTime();
+        if (exp - now > limit + skew)
+        {
+            return false;
+        }
+
+        return token is not JsonWebToken jwt || jwt.IssuedAt == DateTime.MinValue || exp - jwt.IssuedAt.ToUniversalTime() <= limit + skew;
+    }
 }
 
 /// <summary>The scheme's long-lived parts, built once from its validated options.</summary>
