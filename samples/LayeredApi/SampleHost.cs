@@ -33,6 +33,7 @@ public static class SampleHost
         layered.AddBrowserLoginSample(builder);
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApiSample();
 
         var app = builder.Build();
         app.UseForwardedHeadersSample();
@@ -46,6 +47,7 @@ public static class SampleHost
         MapEndpoints(app);
         app.MapForwardAuthSample();
         app.MapBrowserLoginSample();
+        app.MapOpenApiSample();
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SampleGuide>().WriteAsync(app).GetAwaiter().GetResult());
         return app;
     }
