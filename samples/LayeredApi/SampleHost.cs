@@ -38,6 +38,7 @@ public static class SampleHost
         layered.AddScaleOutSample(builder.Configuration);
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApiSample();
 
         var app = builder.Build();
         app.UseForwardedHeadersSample();
@@ -59,13 +60,14 @@ public static class SampleHost
             app.MapLayeredAuthDashboard(DashboardPath);
         }
 
-
         // The auth posture report (docs/posture.md); in Development a browser or `authpatterns posture` on this machine
         // reads it without a credential, elsewhere it needs the scope authpatterns:admin.
         if (app.Environment.IsDevelopment())
         {
             app.MapAuthPosture(AuthPostureEndpointOptions.DefaultPattern, posture => posture.AllowLoopback = true);
         }
+
+        app.MapOpenApiSample();
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SampleGuide>().WriteAsync(app).GetAwaiter().GetResult());
         return app;
     }

@@ -9,6 +9,16 @@ public sealed class LayeredAuthOptions : AuthenticationSchemeOptions
 {
     private readonly List<LayeredCredentialScheme> _credentialSchemes = [];
 
+    /// <summary>Creates the options with no-op events.</summary>
+    public LayeredAuthOptions() => Events = new LayeredAuthenticationEvents();
+
+    /// <summary>The events raised before the layered scheme writes a 400, 401 or 403; replace them or set <see cref="AuthenticationSchemeOptions.EventsType"/>.</summary>
+    public new LayeredAuthenticationEvents Events
+    {
+        get => (LayeredAuthenticationEvents)base.Events!;
+        set => base.Events = value;
+    }
+
     /// <summary>
     /// The schemes the layered scheme selects from, in the order their credentials are looked for
     /// (API key, then bearer token, then portal cookie for the built-in ones).

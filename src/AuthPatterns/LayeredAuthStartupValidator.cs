@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace AuthPatterns;
 
 /// <summary>
 /// Fails startup, naming the endpoint, when an endpoint's scope or tenant policy is malformed (an empty scope list
-/// never means "allow all"), and warns of an endpoint that allows a scheme no one added.
+/// never means "allow all", and a configuration key that names the scopes must exist), and warns of an endpoint that allows a scheme no one added.
 /// </summary>
 /// <remarks>
 /// A startup filter rather than a hosted service: endpoints are known only once the pipeline is built, which happens
@@ -33,6 +34,7 @@ internal sealed class LayeredAuthStartupValidator : IStartupFilter
         var options = services.GetRequiredService<IOptionsMonitor<LayeredAuthOptions>>().Get(LayeredAuthSchemes.Layered);
 
         var logger = services.GetRequiredService<ILogger<LayeredAuthStartupValidator>>();
+        var configuration = services.GetService<IConfiguration>();
         var endpoints = services.GetService<EndpointDataSource>();
         if (endpoints is null)
         {
@@ -51,9 +53,9 @@ internal sealed class LayeredAuthStartupValidator : IStartupFilter
 
                 try
                 {
-                    _ = ScopePolicyProvider.Build(data.Policy!);
+                    _ = ScopePolicyProvider.Build(data.Policy!, configuration);
                 }
-                catch (ArgumentException ex)
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
                 {
                     throw new InvalidOperationException($"Endpoint '{name}' has an invalid authorization policy '{data.Policy}': {ex.Message}", ex);
                 }

@@ -152,6 +152,14 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         await HandleAuthenticateOnceSafeAsync();
+        var challenge = new ApiKeyChallengeContext(Context, Scheme, Options, properties, (Context.Items[VerificationKey] as ApiKeyVerification)?.Outcome);
+        await Events.Challenge(challenge);
+        if (challenge.Handled)
+        {
+            HandledResponse.Mark(Context);
+            return;
+        }
+
         if (Context.Items[VerificationKey] is ApiKeyVerification { Outcome: ApiKeyOutcomes.Overloaded or ApiKeyOutcomes.StoreUnavailable } unavailable)
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(Options.OverloadRetryAfter.TotalSeconds));
@@ -184,6 +192,19 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
 
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.Append(HeaderNames.WWWAuthenticate, $"{ApiKeyAuthenticationDefaults.AuthorizationScheme} header=\"{Options.HeaderName}\"");
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var forbidden = new ApiKeyForbiddenContext(Context, Scheme, Options, properties, ScopeForbiddenProperties.Of(properties).RequiredScopes ?? []);
+        await Events.Forbidden(forbidden);
+        if (forbidden.Handled)
+        {
+            HandledResponse.Mark(Context);
+            return;
+        }
+
+        Response.StatusCode = StatusCodes.Status403Forbidden;
     }
 
     /// <summary>Reads the key from the configured header or <c>Authorization: ApiKey</c>; no other place.</summary>

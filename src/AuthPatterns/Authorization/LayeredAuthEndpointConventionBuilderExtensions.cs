@@ -36,6 +36,23 @@ public static class LayeredAuthEndpointConventionBuilderExtensions
     }
 
     /// <summary>
+    /// Requires the scopes read from a configuration key (a space-separated string or an array), whichever layered
+    /// scheme authenticated the caller. The key is read when the application starts; a missing or empty key fails
+    /// startup with a message naming it.
+    /// </summary>
+    /// <typeparam name="TBuilder">The endpoint convention builder type.</typeparam>
+    /// <param name="builder">The endpoint or group.</param>
+    /// <param name="configurationKey">The key, for example <c>Orders:RequiredScopes</c>.</param>
+    /// <param name="match">Whether all the listed scopes (the default) or any one of them is required.</param>
+    /// <returns>The builder.</returns>
+    public static TBuilder RequireScopeFromConfiguration<TBuilder>(this TBuilder builder, string configurationKey, ScopeMatch match = ScopeMatch.All)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.RequireAuthorization(new RequireScopeFromConfigurationAttribute(configurationKey) { ScopeMatch = match });
+    }
+
+    /// <summary>
     /// Restricts the endpoint to some of the layered schemes. A credential of another scheme is answered with 401, as
     /// if no credential had been sent. Combine with <see cref="RequireScope{TBuilder}"/> or <c>RequireAuthorization()</c>.
     /// </summary>

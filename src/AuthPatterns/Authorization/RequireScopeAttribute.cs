@@ -56,3 +56,36 @@ public sealed class RequireTenantAttribute : AuthorizeAttribute
     /// <summary>The route value holding the tenant.</summary>
     public string RouteValueName { get; }
 }
+
+/// <summary>
+/// Requires the scopes read from a configuration key, whichever layered scheme authenticated the caller: a
+/// space-separated string (<c>"orders:read orders:write"</c>) or an array. A missing or empty key fails startup naming
+/// the key. Equivalent to <c>[Authorize(Policy = "scope-config:Section:Key")]</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, AllowMultiple = true, Inherited = true)]
+public sealed class RequireScopeFromConfigurationAttribute : AuthorizeAttribute
+{
+    private ScopeMatch _match;
+
+    /// <summary>Requires every scope the configuration key lists.</summary>
+    /// <param name="configurationKey">The key, for example <c>Orders:RequiredScopes</c>.</param>
+    public RequireScopeFromConfigurationAttribute(string configurationKey)
+        : base(ScopePolicyNames.FromConfiguration(configurationKey))
+    {
+        ConfigurationKey = configurationKey;
+    }
+
+    /// <summary>The configuration key holding the scopes.</summary>
+    public string ConfigurationKey { get; }
+
+    /// <summary>Whether all the listed scopes (the default) or any one of them is required.</summary>
+    public ScopeMatch ScopeMatch
+    {
+        get => _match;
+        set
+        {
+            _match = value;
+            Policy = ScopePolicyNames.FromConfiguration(ConfigurationKey, value);
+        }
+    }
+}

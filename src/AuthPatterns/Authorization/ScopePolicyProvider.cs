@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Authorization;
@@ -12,11 +14,13 @@ namespace AuthPatterns.Authorization;
 internal sealed class ScopePolicyProvider : IAuthorizationPolicyProvider
 {
     private readonly DefaultAuthorizationPolicyProvider _fallback;
+    private readonly IConfiguration? _configuration;
     private readonly ConcurrentDictionary<string, AuthorizationPolicy> _policies = new(StringComparer.Ordinal);
 
-    public ScopePolicyProvider(IOptions<AuthorizationOptions> options)
+    public ScopePolicyProvider(IOptions<AuthorizationOptions> options, IServiceProvider services)
     {
         _fallback = new DefaultAuthorizationPolicyProvider(options);
+        _configuration = services.GetService<IConfiguration>();
     }
 
     public Task<AuthorizationPolicy> GetDefaultPolicyAsync() => _fallback.GetDefaultPolicyAsync();
@@ -35,17 +39,18 @@ internal sealed class ScopePolicyProvider : IAuthorizationPolicyProvider
             return Task.FromResult<AuthorizationPolicy?>(cached);
         }
 
-        // Parse throws for an empty or malformed scope list: such a name is a programming error, reported at startup by
+        // Parse throws for an empty or malformed scope list (or a missing configuration key): such a name is a programming error, reported at startup by
         // LayeredAuthStartupValidator and never turned into "allow every authenticated caller".
-        var policy = Build(policyName);
+        var policy = Build(policyName, _configuration);
 
         // Policy names come from endpoint metadata, a set fixed at startup, so this cache stays bounded.
         return Task.FromResult<AuthorizationPolicy?>(_policies.GetOrAdd(policyName, policy));
     }
 
-    internal static AuthorizationPolicy Build(string policyName)
+    internal static AuthorizationPolicy Build(string policyName, IConfiguration? configuration)
     {
-        var parsed = ScopePolicyNames.Parse(policyName);
+        // Scopes from configuration are read once, when the policy is first built (at startup): a change needs a restart.
+        var parsed = ScopePolicyNames.Parse(policyName, configuration);
         var builder = new AuthorizationPolicyBuilder(LayeredAuthSchemes.Layered).RequireAuthenticatedUser();
         if (parsed.Scope is not null)
         {

@@ -129,6 +129,14 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         await HandleAuthenticateOnceSafeAsync();
+        var challenge = new ForwardAuthChallengeContext(Context, Scheme, Options, properties, _failure);
+        await Events.Challenge(challenge);
+        if (challenge.Handled)
+        {
+            HandledResponse.Mark(Context);
+            return;
+        }
+
         if (await TryAnswerFailureAsync())
         {
             return;
@@ -152,6 +160,19 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
 
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.Append(HeaderNames.WWWAuthenticate, $"ForwardAuth realm=\"{Options.Realm}\"");
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var forbidden = new ForwardAuthForbiddenContext(Context, Scheme, Options, properties, ScopeForbiddenProperties.Of(properties).RequiredScopes ?? []);
+        await Events.Forbidden(forbidden);
+        if (forbidden.Handled)
+        {
+            HandledResponse.Mark(Context);
+            return;
+        }
+
+        Response.StatusCode = StatusCodes.Status403Forbidden;
     }
 
     private async Task<AuthenticateResult> AuthenticateWithPortalAsync()

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -9,11 +10,19 @@ namespace AuthPatterns.Infrastructure;
 /// Writes RFC 9457 problem-details bodies for authentication and authorization failures. Bodies carry an error code
 /// and a fixed sentence; never a secret, an exception message or the reason a secret was wrong.
 /// </summary>
+/// <remarks>
+/// When the application registered an <see cref="IProblemDetailsService"/> (<c>AddProblemDetails()</c>), the body goes
+/// through it, so <c>CustomizeProblemDetails</c> and the application's writers see it; the same fields travel as the
+/// problem's <c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c> and extensions. Otherwise, or when no writer of
+/// the service accepts the request, the body is written here, with the customization applied when one is configured.
+/// </remarks>
 internal static class LayeredProblemDetails
 {
     public const string ContentType = "application/problem+json";
 
     private static readonly Uri DefaultTypeBase = new LayeredAuthOptions().ProblemTypeBaseUri;
+
+    private static readonly JsonSerializerOptions ExtensionSerializerOptions = new(JsonSerializerDefaults.Web);
 
     public static async Task WriteAsync(
         HttpContext context,
@@ -31,32 +40,72 @@ internal static class LayeredProblemDetails
         }
 
         // One place reads LayeredAuth:ProblemTypeBaseUri, for every scheme's answers.
-        var typeBase = context.RequestServices?.GetService<IOptionsMonitor<LayeredAuthOptions>>()?.Get(LayeredAuthSchemes.Layered).ProblemTypeBaseUri
+        var services = context.RequestServices;
+        var typeBase = services?.GetService<IOptionsMonitor<LayeredAuthOptions>>()?.Get(LayeredAuthSchemes.Layered).ProblemTypeBaseUri
             ?? DefaultTypeBase;
         response.StatusCode = status;
-        response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";
 
+        var problem = new ProblemDetails
+        {
+            Type = new Uri(typeBase, error.Replace('_', '-')).AbsoluteUri,
+            Title = title,
+            Status = status,
+            Detail = detail,
+        };
+        problem.Extensions["error"] = error;
+        if (requiredScopes is { Count: > 0 })
+        {
+            problem.Extensions["requiredScopes"] = requiredScopes.ToArray();
+        }
+
+        if (acceptedSchemes is { Count: > 0 })
+        {
+            problem.Extensions["acceptedSchemes"] = acceptedSchemes.ToArray();
+        }
+
+        problem.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? context.TraceIdentifier;
+
+        var problemDetailsService = services?.GetService<IProblemDetailsService>();
+        if (problemDetailsService is not null)
+        {
+            var problemContext = new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem };
+            if (await problemDetailsService.TryWriteAsync(problemContext))
+            {
+                return;
+            }
+
+            // No writer accepts the request (an Accept header without JSON): ours answers, customized all the same.
+            services!.GetService<IOptions<ProblemDetailsOptions>>()?.Value.CustomizeProblemDetails?.Invoke(problemContext);
+            problem = problemContext.ProblemDetails;
+        }
+
+        await WriteDefaultAsync(context, problem);
+    }
+
+    private static async Task WriteDefaultAsync(HttpContext context, ProblemDetails problem)
+    {
+        var response = context.Response;
+        response.ContentType = ContentType;
         using var buffer = new MemoryStream(256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("type", new Uri(typeBase, error.Replace('_', '-')).AbsoluteUri);
-            writer.WriteString("title", title);
-            writer.WriteNumber("status", status);
-            writer.WriteString("detail", detail);
-            writer.WriteString("error", error);
-            if (requiredScopes is { Count: > 0 })
+            WriteOptional(writer, "type", problem.Type);
+            WriteOptional(writer, "title", problem.Title);
+            if (problem.Status is { } status)
             {
-                WriteArray(writer, "requiredScopes", requiredScopes);
+                writer.WriteNumber("status", status);
             }
 
-            if (acceptedSchemes is { Count: > 0 })
+            WriteOptional(writer, "detail", problem.Detail);
+            WriteOptional(writer, "instance", problem.Instance);
+            foreach (var (name, value) in problem.Extensions)
             {
-                WriteArray(writer, "acceptedSchemes", acceptedSchemes);
+                writer.WritePropertyName(name);
+                WriteValue(writer, value);
             }
 
-            writer.WriteString("traceId", System.Diagnostics.Activity.Current?.Id ?? context.TraceIdentifier);
             writer.WriteEndObject();
         }
 
@@ -64,9 +113,40 @@ internal static class LayeredProblemDetails
         await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
     }
 
-    private static void WriteArray(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
     {
-        writer.WriteStartArray(name);
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    // Our own values are strings and string arrays; a customization may add anything JSON can hold.
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case IEnumerable<string> values:
+                WriteArray(writer, values);
+                break;
+            case JsonElement element:
+                element.WriteTo(writer);
+                break;
+            default:
+                JsonSerializer.Serialize(writer, value, value.GetType(), ExtensionSerializerOptions);
+                break;
+        }
+    }
+
+    private static void WriteArray(Utf8JsonWriter writer, IEnumerable<string> values)
+    {
+        writer.WriteStartArray();
         foreach (var value in values)
         {
             writer.WriteStringValue(value);

@@ -56,9 +56,10 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
             return messageReceived(context);
         };
 
-        // RFC 6750 §3.1: a refused token gets error="invalid_token" and nothing else; the layered scheme writes the body.
+        // RFC 6750 §3.1: a refused token gets error="invalid_token" and nothing else; the layered scheme writes the body,
+        // unless the application's OnChallenge called HandleResponse().
         var challenge = options.Events.OnChallenge;
-        options.Events.OnChallenge = context =>
+        options.Events.OnChallenge = async context =>
         {
             // A presented but empty "Bearer " credential is refused too, not treated as absent.
             if (context.AuthenticateFailure is not null
@@ -70,7 +71,12 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
                 context.ErrorUri = null;
             }
 
-            return challenge(context);
+            await challenge(context);
+            if (context.Handled)
+            {
+                // The application wrote its own answer: the layered scheme adds neither a challenge nor a body.
+                HandledResponse.Mark(context.HttpContext);
+            }
         };
     }
 

@@ -30,6 +30,14 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         _metrics = metrics;
     }
 
+    private new LayeredAuthenticationEvents Events
+    {
+        get => (LayeredAuthenticationEvents)base.Events!;
+        set => base.Events = value;
+    }
+
+    protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new LayeredAuthenticationEvents());
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var feature = Select();
@@ -89,6 +97,11 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
 
         if (feature is { IsAmbiguous: true })
         {
+            if (await ChallengeHandledAsync(properties, StatusCodes.Status400BadRequest, "invalid_request", null, feature.PresentedSchemes))
+            {
+                return;
+            }
+
             await LayeredProblemDetails.WriteAsync(
                 Context,
                 StatusCodes.Status400BadRequest,
@@ -112,7 +125,7 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         foreach (var scheme in accepted)
         {
             await Context.ChallengeAsync(scheme, properties);
-            if (Response.HasStarted)
+            if (HandledResponse.IsGiven(Context))
             {
                 return;
             }
@@ -132,6 +145,11 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
             _ when IsBearer(refusedBy) => ("invalid_token", "The credential was not accepted."),
             _ => ("invalid_credential", "The credential was not accepted."),
         };
+        if (await ChallengeHandledAsync(properties, StatusCodes.Status401Unauthorized, error, refusedBy, accepted))
+        {
+            return;
+        }
+
         await LayeredProblemDetails.WriteAsync(
             Context,
             StatusCodes.Status401Unauthorized,
@@ -147,12 +165,38 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         var selected = Context.Features.Get<ILayeredAuthenticationFeature>()?.SelectedScheme;
         if (selected is not null)
         {
-            // Let the scheme's own forbid logic and events run; the status and body are ours.
+            // Let the scheme's own forbid logic and events run; the status and body are ours, unless its event answered.
             await Context.ForbidAsync(selected, properties);
+            if (HandledResponse.IsGiven(Context))
+            {
+                return;
+            }
+        }
+
+        var forbidden = ScopeForbiddenProperties.Of(properties);
+        var context = new LayeredForbiddenContext(Context, Scheme, Options, properties, selected, forbidden.RequiredScopes ?? []);
+        await Events.Forbidden(context);
+        if (context.Handled)
+        {
+            HandledResponse.Mark(Context);
+            return;
         }
 
         var challenge = selected is null ? null : Options.FindCredentialScheme(selected)?.InsufficientScopeChallenge;
-        await ForbiddenAnswer.WriteAsync(Context, ScopeForbiddenProperties.Of(properties), selected, challenge, Logger);
+        await ForbiddenAnswer.WriteAsync(Context, forbidden, selected, challenge, Logger);
+    }
+
+    private async Task<bool> ChallengeHandledAsync(AuthenticationProperties properties, int status, string error, string? selected, IReadOnlyList<string> accepted)
+    {
+        var context = new LayeredChallengeContext(Context, Scheme, Options, properties, status, error, selected, accepted);
+        await Events.Challenge(context);
+        if (!context.Handled)
+        {
+            return false;
+        }
+
+        HandledResponse.Mark(Context);
+        return true;
     }
 
     private LayeredAuthenticationFeature Select()

@@ -89,6 +89,7 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
         [
             "src/AuthPatterns/AuthPatterns.csproj",
             "src/AuthPatterns.EntityFrameworkCore/AuthPatterns.EntityFrameworkCore.csproj",
+            "src/AuthPatterns.OpenApi/AuthPatterns.OpenApi.csproj",
             "src/AuthPatterns.Tool/AuthPatterns.Tool.csproj",
             "templates/AuthPatterns.Templates.csproj",
         ];

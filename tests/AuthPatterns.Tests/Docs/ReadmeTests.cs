@@ -22,6 +22,7 @@ public sealed class ReadmeTests
     [Theory]
     [InlineData("src/AuthPatterns/README.md")]
     [InlineData("src/AuthPatterns.EntityFrameworkCore/README.md")]
+    [InlineData("src/AuthPatterns.OpenApi/README.md")]
     [InlineData("src/AuthPatterns.Tool/README.md")]
     [InlineData("templates/README.md")]
     public void Package_readme_links_are_absolute(string path)

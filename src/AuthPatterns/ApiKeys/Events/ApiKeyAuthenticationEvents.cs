@@ -19,6 +19,19 @@ public class ApiKeyAuthenticationEvents
     /// <summary>Raised when a key arrives in the query string, where it is exposed to logs and caches; the request gets 400.</summary>
     public Func<ApiKeyExposedContext, Task> OnKeyExposed { get; set; } = _ => Task.CompletedTask;
 
+    /// <summary>
+    /// Raised before the scheme answers a request it did not authenticate (401 with <c>WWW-Authenticate: ApiKey</c>,
+    /// 429 or 503 with <c>Retry-After</c>); call <see cref="ResponseContext{TOptions}.HandleResponse"/> after writing
+    /// an answer of your own.
+    /// </summary>
+    public Func<ApiKeyChallengeContext, Task> OnChallenge { get; set; } = _ => Task.CompletedTask;
+
+    /// <summary>
+    /// Raised before the scheme answers 403 to a caller it authenticated (a missing scope, another tenant); call
+    /// <see cref="ResponseContext{TOptions}.HandleResponse"/> after writing an answer of your own.
+    /// </summary>
+    public Func<ApiKeyForbiddenContext, Task> OnForbidden { get; set; } = _ => Task.CompletedTask;
+
     /// <summary>Invokes <see cref="OnKeyValidated"/>.</summary>
     /// <param name="context">The context.</param>
     /// <returns>A task.</returns>
@@ -33,6 +46,54 @@ public class ApiKeyAuthenticationEvents
     /// <param name="context">The context.</param>
     /// <returns>A task.</returns>
     public virtual Task KeyExposed(ApiKeyExposedContext context) => OnKeyExposed(context);
+
+    /// <summary>Invokes <see cref="OnChallenge"/>.</summary>
+    /// <param name="context">The context.</param>
+    /// <returns>A task.</returns>
+    public virtual Task Challenge(ApiKeyChallengeContext context) => OnChallenge(context);
+
+    /// <summary>Invokes <see cref="OnForbidden"/>.</summary>
+    /// <param name="context">The context.</param>
+    /// <returns>A task.</returns>
+    public virtual Task Forbidden(ApiKeyForbiddenContext context) => OnForbidden(context);
+}
+
+/// <summary>The context of <see cref="ApiKeyAuthenticationEvents.OnChallenge"/>.</summary>
+public sealed class ApiKeyChallengeContext : ResponseContext<ApiKeyAuthenticationOptions>
+{
+    /// <summary>Creates the context.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="scheme">The scheme.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="properties">The challenge's properties.</param>
+    /// <param name="outcome">Why a presented key was refused (<see cref="ApiKeyOutcomes"/>), or <see langword="null"/> when none was presented.</param>
+    public ApiKeyChallengeContext(HttpContext context, AuthenticationScheme scheme, ApiKeyAuthenticationOptions options, AuthenticationProperties properties, string? outcome)
+        : base(context, scheme, options, properties)
+    {
+        Outcome = outcome;
+    }
+
+    /// <summary>Why a presented key was refused (one of <see cref="ApiKeyOutcomes"/>), or <see langword="null"/> when the request carried no key.</summary>
+    public string? Outcome { get; }
+}
+
+/// <summary>The context of <see cref="ApiKeyAuthenticationEvents.OnForbidden"/>.</summary>
+public sealed class ApiKeyForbiddenContext : ResponseContext<ApiKeyAuthenticationOptions>
+{
+    /// <summary>Creates the context.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="scheme">The scheme.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="properties">The forbid's properties.</param>
+    /// <param name="requiredScopes">The scopes the endpoint required and the key lacks; empty when the refusal was not about scopes.</param>
+    public ApiKeyForbiddenContext(HttpContext context, AuthenticationScheme scheme, ApiKeyAuthenticationOptions options, AuthenticationProperties properties, IReadOnlyList<string> requiredScopes)
+        : base(context, scheme, options, properties)
+    {
+        RequiredScopes = requiredScopes;
+    }
+
+    /// <summary>The scopes the endpoint required; empty when the refusal was not about scopes.</summary>
+    public IReadOnlyList<string> RequiredScopes { get; }
 }
 
 /// <summary>The context of <see cref="ApiKeyAuthenticationEvents.OnKeyValidated"/>.</summary>

@@ -26,6 +26,19 @@ public class ForwardAuthAuthenticationEvents
         return Task.CompletedTask;
     };
 
+    /// <summary>
+    /// Raised before the scheme answers a request it did not authenticate (401 with <c>WWW-Authenticate: ForwardAuth</c>,
+    /// a redirect to the portal, 403 for a missing CSRF defence or a portal denial, 503 when the portal cannot be asked);
+    /// call <see cref="ResponseContext{TOptions}.HandleResponse"/> after writing an answer of your own.
+    /// </summary>
+    public Func<ForwardAuthChallengeContext, Task> OnChallenge { get; set; } = _ => Task.CompletedTask;
+
+    /// <summary>
+    /// Raised before the scheme answers 403 to a user it authenticated (a missing scope, another tenant); call
+    /// <see cref="ResponseContext{TOptions}.HandleResponse"/> after writing an answer of your own.
+    /// </summary>
+    public Func<ForwardAuthForbiddenContext, Task> OnForbidden { get; set; } = _ => Task.CompletedTask;
+
     /// <summary>Invokes <see cref="OnValidated"/>.</summary>
     /// <param name="context">The context.</param>
     /// <returns>A task.</returns>
@@ -40,4 +53,14 @@ public class ForwardAuthAuthenticationEvents
     /// <param name="context">The context.</param>
     /// <returns>A task.</returns>
     public virtual Task RedirectToPortal(RedirectContext<ForwardAuthAuthenticationOptions> context) => OnRedirectToPortal(context);
+
+    /// <summary>Invokes <see cref="OnChallenge"/>.</summary>
+    /// <param name="context">The context.</param>
+    /// <returns>A task.</returns>
+    public virtual Task Challenge(ForwardAuthChallengeContext context) => OnChallenge(context);
+
+    /// <summary>Invokes <see cref="OnForbidden"/>.</summary>
+    /// <param name="context">The context.</param>
+    /// <returns>A task.</returns>
+    public virtual Task Forbidden(ForwardAuthForbiddenContext context) => OnForbidden(context);
 }
