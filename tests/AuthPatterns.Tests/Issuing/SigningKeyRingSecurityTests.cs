@@ -122,6 +122,38 @@ public sealed class SigningKeyRingSecurityTests : IDisposable
     }
 
     [Fact]
+    public void Inspecting_the_key_directory_through_the_manager_creates_nothing_and_names_the_ignored_files()
+    {
+        using var services = new ServiceCollection()
+            .AddSingleton<TimeProvider>(_time)
+            .AddSingleton(_protection)
+            .AddLogging()
+            .AddSigningKeyRing(o => o.KeyDirectory = _directory)
+            .BuildServiceProvider();
+        var manager = services.GetRequiredService<SigningKeyManager>();
+        Directory.CreateDirectory(_directory);
+
+        var empty = manager.Inspect();
+        Assert.Empty(empty.Keys);
+        Assert.Empty(empty.IgnoredFiles);
+        Assert.Empty(Directory.GetFiles(_directory, "key-*.json"));
+
+        var signing = Assert.Single(manager.GetKeys());
+        File.WriteAllText(Path.Combine(_directory, "key-junk.json"), "not json");
+        var inspection = manager.Inspect();
+
+        var key = Assert.Single(inspection.Keys);
+        Assert.Equal(signing.KeyId, key.KeyId);
+        Assert.True(key.IsCurrent);
+        Assert.True(key.IsPublished);
+        var ignored = Assert.Single(inspection.IgnoredFiles);
+        Assert.Equal("key-junk.json", ignored.File);
+        Assert.Equal(SigningKeyFileProblem.Malformed, ignored.Problem);
+        Assert.Equal("it is not a valid key file", ignored.Description);
+        Assert.Equal(2, Directory.GetFiles(_directory, "key-*.json").Length);
+    }
+
+    [Fact]
     public void Emergency_rotation_an_edited_schedule_or_a_key_cloned_under_another_kid_is_refused()
     {
         var key = Ring().GetSnapshot().Current;
