@@ -414,25 +414,12 @@ public sealed class SigningKeyRingSecurityTests : IDisposable
 
     private async Task<WebApplication> StartAsync(string environment, Action<IServiceCollection> services, Action<SigningKeyRingOptions>? ring = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(_logs);
-        builder.Services.AddSingleton<TimeProvider>(_time);
-        services(builder.Services);
-        builder.Services.AddSigningKeyRing(ring ?? (o => o.KeyDirectory = _directory));
-        var app = builder.Build();
-        try
-        {
-            await app.StartAsync();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        return app;
+        return await TestHost.Create(environment)
+            .WithLogs(_logs)
+            .WithTime(_time)
+            .WithServices(services)
+            .WithServices(s => s.AddSigningKeyRing(ring ?? (o => o.KeyDirectory = _directory)))
+            .StartAsync();
     }
 
     private sealed class SettableTime(DateTimeOffset now) : TimeProvider
