@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using AuthPatterns.Issuing;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Tool;
@@ -60,7 +60,7 @@ internal static class SigningKeysCommand
         {
             KeyDirectory, ProtectionKeys, ApplicationName, Development, AsJson,
         };
-        command.SetAction((parse, _) => RunAsync(parse, (ring, output) => List(ring, output, parse.GetValue(AsJson))));
+        command.SetAction((parse, _) => RunAsync(parse, (_, _, inspection, output) => Task.FromResult(List(inspection, output, parse.GetValue(AsJson)))));
         return command;
     }
 
@@ -70,10 +70,10 @@ internal static class SigningKeysCommand
         {
             KeyDirectory, ProtectionKeys, ApplicationName, Development,
         };
-        command.SetAction((parse, _) => RunAsync(parse, (ring, output) =>
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (keys, _, _, output) =>
         {
-            var before = ring.GetSnapshot().Current.KeyId;
-            var after = ring.RotateNow();
+            var before = CurrentKeyId(keys);
+            var after = await keys.RotateNowAsync(cancellationToken);
             output.WriteLine($"Withdrew {before}; {after.KeyId} signs from now on. Instances sharing the directory follow within a minute.");
             return 0;
         }));
@@ -87,28 +87,35 @@ internal static class SigningKeysCommand
         {
             keyId, KeyDirectory, ProtectionKeys, ApplicationName, Development,
         };
-        command.SetAction((parse, _) => RunAsync(parse, (ring, output) =>
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (keys, directory, _, output) =>
         {
             var kid = parse.GetValue(keyId) ?? "";
-            if (!SigningKeyRing.IsKeyId(kid))
+            bool retired;
+            try
+            {
+                retired = await keys.RetireAsync(kid, cancellationToken);
+            }
+            catch (ArgumentException)
             {
                 Console.Error.WriteLine("The key id must be 1 to 64 characters of base64url (see 'signing-keys list').");
                 return 2;
             }
 
-            if (!ring.Retire(kid))
+            if (!retired)
             {
-                Console.Error.WriteLine($"No signing key {kid} in {Printable(ring.KeyDirectory)}.");
+                Console.Error.WriteLine($"No signing key {kid} in {Printable(directory)}.");
                 return 1;
             }
 
-            output.WriteLine($"Withdrew {kid}; {ring.GetSnapshot().Current.KeyId} signs now. Instances sharing the directory follow within a minute.");
+            output.WriteLine($"Withdrew {kid}; {CurrentKeyId(keys)} signs now. Instances sharing the directory follow within a minute.");
             return 0;
         }));
         return command;
     }
 
-    private static Task<int> RunAsync(ParseResult parse, Func<SigningKeyRing, TextWriter, int> work)
+    // The ring is opened as an application opens it (AddSigningKeyRing, then SigningKeyManager), with the options read
+    // from the command line.
+    private static async Task<int> RunAsync(ParseResult parse, Func<SigningKeyManager, string, SigningKeyInspection, TextWriter, Task<int>> work)
     {
         var options = new SigningKeyRingOptions();
         var directory = parse.GetValue(KeyDirectory);
@@ -123,13 +130,13 @@ internal static class SigningKeysCommand
             if (string.IsNullOrEmpty(directory) || string.IsNullOrEmpty(protectionKeys) || string.IsNullOrEmpty(applicationName))
             {
                 Console.Error.WriteLine("Give --directory, --protection-keys and --application-name (the application's key ring and Data Protection settings), or --development.");
-                return Task.FromResult(2);
+                return 2;
             }
 
             if (!Directory.Exists(protectionKeys))
             {
                 Console.Error.WriteLine($"No Data Protection key directory at {Printable(Path.GetFullPath(protectionKeys))}.");
-                return Task.FromResult(1);
+                return 1;
             }
 
             options.KeyDirectory = directory;
@@ -139,37 +146,43 @@ internal static class SigningKeysCommand
         if (!Directory.Exists(options.KeyDirectory))
         {
             Console.Error.WriteLine($"No signing key directory at {Printable(Path.GetFullPath(options.KeyDirectory!))}.");
-            return Task.FromResult(1);
+            return 1;
         }
 
-        var ring = new SigningKeyRing(Options.Create(options), options.DataProtectionProvider!, Time, NullLogger<SigningKeyRing>.Instance);
-        ring.Inspect();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(Time);
+        services.AddSingleton(Options.Create(options));
+        services.AddSigningKeyRing();
+        await using var provider = services.BuildServiceProvider();
+        var keys = provider.GetRequiredService<SigningKeyManager>();
+        var inspection = keys.Inspect();
 
         // With the wrong Data Protection keys the tool would create keys no instance can read: refuse instead.
-        if (ring.Keys.Count == 0 && ring.Issues.Any(i => i.Problem == SigningKeyFileProblem.Undecryptable))
+        if (inspection.Keys.Count == 0 && inspection.IgnoredFiles.Any(i => i.Problem == SigningKeyFileProblem.Undecryptable))
         {
             Console.Error.WriteLine("These Data Protection keys decrypt none of the key files: give the application's --protection-keys and --application-name.");
-            return Task.FromResult(1);
+            return 1;
         }
 
-        return Task.FromResult(work(ring, Console.Out));
+        return await work(keys, options.KeyDirectory!, inspection, Console.Out);
     }
 
-    private static int List(SigningKeyRing ring, TextWriter output, bool json)
+    private static string CurrentKeyId(SigningKeyManager keys) => keys.GetKeys().First(k => k.IsCurrent).KeyId;
+
+    private static int List(SigningKeyInspection inspection, TextWriter output, bool json)
     {
         var now = Time.GetUtcNow();
-        var keys = ring.Keys;
-        var current = keys.Where(k => k.ActivatesAt <= now && now < k.RetiresAt).MaxBy(k => k.ActivatesAt);
-        var rows = keys.Select(k => new
+        var rows = inspection.Keys.Select(k => new
         {
             kid = k.KeyId,
-            state = k == current ? "current" : now >= k.UnpublishAt ? "expired" : now < k.ActivatesAt ? "next" : "retired",
+            state = k.IsCurrent ? "current" : now >= k.UnpublishAt ? "expired" : now < k.ActivatesAt ? "next" : "retired",
             created = k.CreatedAt,
             activates = k.ActivatesAt,
             retires = k.RetiresAt,
             unpublish = k.UnpublishAt,
         }).ToList();
-        var ignored = ring.Issues.Select(i => new { file = Printable(i.File), problem = i.Problem.Describe() }).ToList();
+        var ignored = inspection.IgnoredFiles.Select(i => new { file = Printable(i.File), problem = i.Description }).ToList();
 
         if (json)
         {

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using AuthPatterns.Issuing;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AuthPatterns.Tool;
 
@@ -65,13 +63,17 @@ internal static class TokenCommand
 
     internal static async Task<IssuedServiceToken> MintAsync(string audience, string subject, IReadOnlyList<string> scopes, TimeSpan lifetime, string? keyDirectory, CancellationToken cancellationToken)
     {
-        var ringOptions = new SigningKeyRingOptions();
-        DevelopmentSigningKeys.Configure(ringOptions, keyDirectory);
-        var ring = new SigningKeyRing(Options.Create(ringOptions), ringOptions.DataProtectionProvider!, TimeProvider.System, NullLogger<SigningKeyRing>.Instance);
-        var issuer = new ServiceTokenIssuer(
-            ring,
-            Options.Create(new ServiceTokenIssuerOptions { Issuer = DevelopmentSigningKeys.Issuer, MaxLifetime = MaxLifetime }),
-            TimeProvider.System);
+        // The issuer an application running in Development would have, signing with the development ring.
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSigningKeyRing(options => DevelopmentSigningKeys.Configure(options, keyDirectory));
+        services.AddServiceTokenIssuer(options =>
+        {
+            options.Issuer = DevelopmentSigningKeys.Issuer;
+            options.MaxLifetime = MaxLifetime;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var issuer = provider.GetRequiredService<IServiceTokenIssuer>();
         return await issuer.IssueAsync(new ServiceTokenRequest { Audience = audience, Subject = subject, Scopes = scopes, Lifetime = lifetime }, cancellationToken);
     }
 

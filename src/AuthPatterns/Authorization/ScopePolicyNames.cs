@@ -56,7 +56,7 @@ public static class ScopePolicyNames
     /// <summary>Tells whether a policy name is one of ours.</summary>
     /// <param name="policyName">The policy name.</param>
     /// <returns><see langword="true"/> for the scope and tenant prefixes.</returns>
-    public static bool IsLayeredPolicy(string? policyName) =>
+    internal static bool IsLayeredPolicy(string? policyName) =>
         policyName is not null
         && (policyName.StartsWith(AllOfPrefix, StringComparison.Ordinal)
             || policyName.StartsWith(AnyOfPrefix, StringComparison.Ordinal)

@@ -69,7 +69,7 @@ internal static class LogText
     /// <summary>
     /// Whether the character at <paramref name="index"/> can split, recolour or hide text where it is shown: a control
     /// or format character (C0, <c>DEL</c>, C1, bidi controls, zero-width characters), a line or paragraph separator,
-    /// or a lone surrogate. The one classification for log lines here and terminal output in the tool.
+    /// or a lone surrogate. The tool's terminal output classifies the same way (a test holds the two together).
     /// </summary>
     public static bool IsUnsafeAt(string value, int index)
     {

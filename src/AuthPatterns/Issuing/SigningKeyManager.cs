@@ -25,6 +25,23 @@ public sealed class SigningKeyManager
     }
 
     /// <summary>
+    /// Reads the key directory as it stands, without creating, rotating or deleting a key (which <see cref="GetKeys"/> and
+    /// signing may do): for looking at a directory from outside the application that signs with it, as the
+    /// <c>authpatterns signing-keys list</c> command does.
+    /// </summary>
+    /// <returns>The keys, oldest activation first, and the files the ring ignores with the reason.</returns>
+    public SigningKeyInspection Inspect()
+    {
+        var inspection = _ring.Inspect();
+        var keys = inspection.Keys.Select(k => new SigningKeyInfo(
+                k,
+                isCurrent: ReferenceEquals(k, inspection.Current),
+                isPublished: inspection.Published.Contains(k)))
+            .ToList();
+        return new SigningKeyInspection(keys, inspection.Issues);
+    }
+
+    /// <summary>
     /// Withdraws the current key (it is unpublished and never signs again) and signs with a fresh key from now on. The
     /// fresh key signs before any verifier has seen it: verifiers of this library fetch the JWKS again on the first token
     /// with an unknown key id; others accept it once their cached JWKS expires.
@@ -53,6 +70,22 @@ public sealed class SigningKeyManager
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(_ring.Retire(keyId));
     }
+}
+
+/// <summary>What a signing key directory holds, as <see cref="SigningKeyManager.Inspect"/> read it.</summary>
+public sealed class SigningKeyInspection
+{
+    internal SigningKeyInspection(IReadOnlyList<SigningKeyInfo> keys, IReadOnlyList<SigningKeyFileIssue> ignoredFiles)
+    {
+        Keys = keys;
+        IgnoredFiles = ignoredFiles;
+    }
+
+    /// <summary>Every readable key not withdrawn, oldest activation first.</summary>
+    public IReadOnlyList<SigningKeyInfo> Keys { get; }
+
+    /// <summary>The files the ring ignores (unreadable, edited, written with other Data Protection keys), by name.</summary>
+    public IReadOnlyList<SigningKeyFileIssue> IgnoredFiles { get; }
 }
 
 /// <summary>A signing key's id and schedule, as <see cref="SigningKeyManager"/> reports it.</summary>

@@ -23,48 +23,8 @@ internal sealed record SigningKeyRingSnapshot(SigningKey Current, IReadOnlyList<
     public SigningKey? Find(string keyId) => Published.FirstOrDefault(k => string.Equals(k.KeyId, keyId, StringComparison.Ordinal));
 }
 
-/// <summary>Why a file of the key directory is ignored. Fixed sentences: never built from an exception.</summary>
-internal enum SigningKeyFileProblem
-{
-    /// <summary>The file cannot be opened or read (permissions, I/O).</summary>
-    Unreadable,
-
-    /// <summary>Not JSON, or a required field is missing.</summary>
-    Malformed,
-
-    /// <summary>Written by an earlier version, whose schedule is not authenticated.</summary>
-    EarlierVersion,
-
-    /// <summary>The <c>keyId</c> inside differs from the file name.</summary>
-    KeyIdMismatch,
-
-    /// <summary>The application's Data Protection keys cannot decrypt it (another key ring, or keys lost at a restart).</summary>
-    Undecryptable,
-
-    /// <summary>The plain fields (kid or schedule) disagree with the authenticated ones: the file was edited.</summary>
-    ScheduleMismatch,
-
-    /// <summary>The RSA key is shorter than 2048 bits.</summary>
-    WeakKey,
-}
-
-internal static class SigningKeyFileProblemExtensions
-{
-    public static string Describe(this SigningKeyFileProblem problem) => problem switch
-    {
-        SigningKeyFileProblem.Unreadable => "it cannot be read (permissions or I/O)",
-        SigningKeyFileProblem.Malformed => "it is not a valid key file",
-        SigningKeyFileProblem.EarlierVersion => "it was written by an earlier version, whose schedule is not authenticated",
-        SigningKeyFileProblem.KeyIdMismatch => "its key id differs from its file name",
-        SigningKeyFileProblem.Undecryptable => "it cannot be decrypted with this application's Data Protection keys",
-        SigningKeyFileProblem.ScheduleMismatch => "its key id or schedule differs from the authenticated copy (the file was edited)",
-        SigningKeyFileProblem.WeakKey => "its RSA key is shorter than 2048 bits",
-        _ => "it cannot be used",
-    };
-}
-
-/// <summary>A key file the ring ignores, and why (for logs and the health check; never key material).</summary>
-internal sealed record SigningKeyFileIssue(string File, SigningKeyFileProblem Problem);
+/// <summary>What the key directory holds, read without creating or deleting anything.</summary>
+internal sealed record SigningKeyRingInspection(IReadOnlyList<SigningKey> Keys, SigningKey? Current, IReadOnlyList<SigningKey> Published, IReadOnlyList<SigningKeyFileIssue> Issues);
 
 /// <summary>
 /// RSA signing keys with ids, persisted as one file per key and rotated on schedule: a successor is created
@@ -172,12 +132,21 @@ internal sealed class SigningKeyRing
         }
     }
 
-    /// <summary>Reads the key directory without creating or deleting anything (for <c>authpatterns signing-keys list</c>).</summary>
-    public void Inspect()
+    /// <summary>
+    /// Reads the key directory without creating or deleting anything (for <c>authpatterns signing-keys list</c>), and says
+    /// which key would sign now and which the JWKS would publish.
+    /// </summary>
+    public SigningKeyRingInspection Inspect()
     {
         lock (_gate)
         {
             Scan();
+            var now = _time.GetUtcNow();
+            return new SigningKeyRingInspection(
+                LiveKeys().OrderBy(k => k.ActivatesAt).ToList(),
+                CurrentOf(now),
+                LiveKeys().Where(k => IsPublishedAt(k, now)).ToList(),
+                Issues);
         }
     }
 
@@ -298,7 +267,7 @@ internal sealed class SigningKeyRing
 
         DeleteExpired(current, now, heldLock);
 
-        var published = LiveKeys().Where(k => k.CreatedAt <= now + ClockTolerance && now < k.UnpublishAt).OrderBy(k => k.ActivatesAt).ToList();
+        var published = LiveKeys().Where(k => IsPublishedAt(k, now)).OrderBy(k => k.ActivatesAt).ToList();
         _snapshot = new SigningKeyRingSnapshot(current, published);
         _checkedAt = now;
         _nextCheck = now + CheckInterval;
@@ -310,6 +279,8 @@ internal sealed class SigningKeyRing
     private SigningKey? CurrentOf(DateTimeOffset now) => LiveKeys()
         .Where(k => k.ActivatesAt <= now && now < k.RetiresAt && k.CreatedAt <= now + ClockTolerance)
         .MaxBy(k => k.ActivatesAt);
+
+    private static bool IsPublishedAt(SigningKey key, DateTimeOffset now) => key.CreatedAt <= now + ClockTolerance && now < key.UnpublishAt;
 
     private bool NeedsSuccessor(SigningKey current, DateTimeOffset now) =>
         current.RetiresAt - now <= _options.PublishAhead

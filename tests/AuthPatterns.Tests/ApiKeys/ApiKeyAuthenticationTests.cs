@@ -142,6 +142,29 @@ public sealed class ApiKeyAuthenticationTests
     }
 
     [Fact]
+    public async Task A_flood_of_unknown_ids_does_not_wipe_the_memory_of_an_unknown_id_in_use()
+    {
+        await using var app = await ApiKeyTestApp.StartAsync(o => o.CacheSizeLimit = 50);
+        var unknown = app.Guess(ApiKeyFormat.NewKeyId());
+        using (var first = await app.SendAsync("/api/ping", unknown))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, first.StatusCode);
+        }
+
+        for (var i = 0; i < 120; i++)
+        {
+            using var flood = await app.SendAsync("/api/ping", app.Guess(ApiKeyFormat.NewKeyId()));
+            using var again = await app.SendAsync("/api/ping", unknown);
+            Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+        }
+
+        // One lookup for the id in use and one per flooding id: the id in use was answered from memory every time.
+        Assert.Equal(121, app.Store.LookupCount);
+        Assert.True(app.Verifier.Ids.Count <= 50);
+        Assert.Equal(0, app.Hasher.Invocations);
+    }
+
+    [Fact]
     public async Task The_right_id_with_a_wrong_secret_is_refused_and_counted()
     {
         var counted = 0L;

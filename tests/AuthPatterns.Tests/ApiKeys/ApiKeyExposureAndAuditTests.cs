@@ -188,14 +188,11 @@ public sealed class ApiKeyExposureAndAuditTests
     [InlineData("HashMemorySize", "2097152", "LayeredAuth:ApiKeys:HashMemorySize")]
     public async Task Invalid_configuration_fails_at_startup_naming_the_option(string name, string value, string expected)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"LayeredAuth:ApiKeys:{name}"] = value });
-        builder.Services.AddLayeredAuth(builder.Configuration.GetSection("LayeredAuth")).AddApiKeys();
-        await using var app = builder.Build();
+        var host = TestHost.Create()
+            .WithConfiguration(new Dictionary<string, string?> { [$"LayeredAuth:ApiKeys:{name}"] = value })
+            .WithLayeredAuth(layered => layered.AddApiKeys(), section: "LayeredAuth");
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(host.StartAsync);
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
@@ -203,21 +200,15 @@ public sealed class ApiKeyExposureAndAuditTests
     [Fact]
     public async Task Configuration_binds_from_LayeredAuth_ApiKeys_and_calling_AddApiKeys_twice_is_safe()
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["LayeredAuth:ApiKeys:HeaderName"] = "X-Partner-Key",
-            ["LayeredAuth:ApiKeys:CacheLifetime"] = "00:00:30",
-        });
-        var layered = builder.Services.AddLayeredAuth(builder.Configuration.GetSection("LayeredAuth"));
-        layered.AddApiKeys(ApiKeyTestApp.Cheap).AddApiKeys();
-        await using var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapGet("/api/ping", () => "pong").RequireAuthorization();
-        await app.StartAsync();
+        await using var app = await TestHost.Create()
+            .WithConfiguration(new Dictionary<string, string?>
+            {
+                ["LayeredAuth:ApiKeys:HeaderName"] = "X-Partner-Key",
+                ["LayeredAuth:ApiKeys:CacheLifetime"] = "00:00:30",
+            })
+            .WithLayeredAuth(layered => layered.AddApiKeys(ApiKeyTestApp.Cheap).AddApiKeys(), section: "LayeredAuth")
+            .Map(app => app.MapGet("/api/ping", () => "pong").RequireAuthorization())
+            .StartAsync();
 
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ApiKeyAuthenticationOptions>>().Get(LayeredAuthSchemes.ApiKey);
         Assert.Equal("X-Partner-Key", options.HeaderName);

@@ -1,5 +1,4 @@
 using AuthPatterns.ApiKeys;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Tests.ApiKeys;
@@ -12,17 +11,14 @@ public sealed class ApiKeyHashFloorTests
 {
     private static async Task StartAsync(int memory, int parallelism)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Services.AddLayeredAuth().AddApiKeys(o =>
-        {
-            o.HashMemorySize = memory;
-            o.HashIterations = 1;
-            o.HashParallelism = parallelism;
-        });
-        await using var app = builder.Build();
-        await app.StartAsync();
+        await using var app = await TestHost.Create()
+            .WithLayeredAuth(layered => layered.AddApiKeys(o =>
+            {
+                o.HashMemorySize = memory;
+                o.HashIterations = 1;
+                o.HashParallelism = parallelism;
+            }))
+            .StartAsync();
         await app.StopAsync();
     }
 

@@ -1,7 +1,6 @@
 using System.Net;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.Tests.Layered;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Time.Testing;
 
@@ -58,18 +57,27 @@ internal sealed class ApiKeyTestApp : IAsyncDisposable
 
     public static async Task<ApiKeyTestApp> StartAsync(Action<ApiKeyAuthenticationOptions>? configure = null, bool mapManagement = false, bool mapDashboard = false)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
         var logs = new LogCapture();
-        builder.Logging.AddProvider(logs);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        builder.Services.AddSingleton<TimeProvider>(time);
-
         var outcomes = new List<string>();
         var exposures = new List<ApiKeyExposedContext>();
-        var layered = builder.Services.AddLayeredAuth();
+        var app = await TestHost.Create().WithLogs(logs).WithTime(time).WithLayeredAuth(layered => AddSchemes(layered, configure, outcomes, exposures))
+            .BeforeAuthentication(app => app.Use((context, next) =>
+            {
+                if (context.Request.Headers.TryGetValue(RemoteAddressHeader, out var address))
+                {
+                    context.Connection.RemoteIpAddress = IPAddress.Parse(address.ToString());
+                }
+
+                return next(context);
+            }))
+            .Map(app => MapEndpoints(app, mapManagement, mapDashboard))
+            .StartAsync();
+        return new ApiKeyTestApp(app, time, logs, outcomes, exposures);
+    }
+
+    private static void AddSchemes(LayeredAuthBuilder layered, Action<ApiKeyAuthenticationOptions>? configure, List<string> outcomes, List<ApiKeyExposedContext> exposures)
+    {
         layered.AddApiKeys(options =>
         {
             Cheap(options);
@@ -112,19 +120,10 @@ internal sealed class ApiKeyTestApp : IAsyncDisposable
         layered.AddCredentialScheme(new LayeredCredentialScheme(
             LayeredAuthSchemes.Bearer,
             c => c.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)));
+    }
 
-        var app = builder.Build();
-        app.Use((context, next) =>
-        {
-            if (context.Request.Headers.TryGetValue(RemoteAddressHeader, out var address))
-            {
-                context.Connection.RemoteIpAddress = IPAddress.Parse(address.ToString());
-            }
-
-            return next(context);
-        });
-        app.UseAuthentication();
-        app.UseAuthorization();
+    private static void MapEndpoints(WebApplication app, bool mapManagement, bool mapDashboard)
+    {
         app.MapGet("/ping", () => "pong").AllowAnonymous();
         app.MapGet("/api/ping", () => "pong").RequireAuthorization();
         app.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user) => Results.Ok(new
@@ -146,9 +145,6 @@ internal sealed class ApiKeyTestApp : IAsyncDisposable
         {
             app.MapLayeredAuthDashboard("/authpatterns");
         }
-
-        await app.StartAsync();
-        return new ApiKeyTestApp(app, time, logs, outcomes, exposures);
     }
 
     /// <summary>Creates a key through the manager and remembers it for the log check.</summary>

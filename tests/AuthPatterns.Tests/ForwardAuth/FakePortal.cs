@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace AuthPatterns.Tests.ForwardAuth;
 
@@ -55,16 +53,16 @@ internal sealed class FakePortal : IAsyncDisposable
 
     public static async Task<FakePortal> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var portal = new FakePortal(app);
-        app.MapGet("/api/authz/forward-auth", portal.AutheliaAsync);
-        app.MapGet("/oauth2/auth", portal.OAuth2ProxyAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        portal.BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        FakePortal? portal = null;
+        var app = await TestHost.CreateOnLoopback()
+            .Map(app =>
+            {
+                portal = new FakePortal(app);
+                app.MapGet("/api/authz/forward-auth", portal.AutheliaAsync);
+                app.MapGet("/oauth2/auth", portal.OAuth2ProxyAsync);
+            })
+            .StartAsync();
+        portal!.BaseUrl = TestHost.Address(app);
         return portal;
     }
 

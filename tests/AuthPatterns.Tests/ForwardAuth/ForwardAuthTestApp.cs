@@ -41,17 +41,27 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var logs = new LogCapture();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddProvider(logs);
-        builder.Services.AddSingleton<TimeProvider>(time);
-        host?.Invoke(builder);
-        var layered = builder.Services.AddLayeredAuth().AddForwardAuth(configure);
-        more?.Invoke(layered);
+        var app = await TestHost.Create()
+            .WithLogs(logs)
+            .WithTime(time)
+            .Configure(host ?? (_ => { }))
+            .WithLayeredAuth(layered =>
+            {
+                layered.AddForwardAuth(configure);
+                more?.Invoke(layered);
+            })
+            .BeforeAuthentication(app =>
+            {
+                UseTestNetwork(app);
+                pipeline?.Invoke(app);
+            })
+            .Map(MapEndpoints)
+            .StartAsync();
+        return new ForwardAuthTestApp(app, time, logs);
+    }
 
-        var app = builder.Build();
+    // X-Test-Remote-IP and X-Test-Host stand in for the network.
+    private static void UseTestNetwork(WebApplication app) =>
         app.Use((context, next) =>
         {
             var remote = context.Request.Headers["X-Test-Remote-IP"].ToString();
@@ -64,10 +74,9 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
 
             return next(context);
         });
-        pipeline?.Invoke(app);
-        app.UseAuthentication();
-        app.UseAuthorization();
 
+    private static void MapEndpoints(WebApplication app)
+    {
         app.MapGet("/app/dashboard", (ClaimsPrincipal user) => Results.Ok(Describe(user)))
             .RequireAuthorization()
             .AllowSchemes(LayeredAuthSchemes.ForwardAuth);
@@ -85,9 +94,6 @@ internal sealed class ForwardAuthTestApp : IAsyncDisposable
         app.MapGet("/ping", () => "pong");
         app.MapFallback("{**path}", () => "fallback").RequireAuthorization().AllowSchemes(LayeredAuthSchemes.ForwardAuth);
         app.MapForwardAuthSignOut("/signout");
-
-        await app.StartAsync();
-        return new ForwardAuthTestApp(app, time, logs);
     }
 
     public Task<HttpResponseMessage> SendAsync(

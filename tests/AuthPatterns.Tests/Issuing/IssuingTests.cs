@@ -84,21 +84,20 @@ public sealed class IssuingTests : IDisposable
     [Fact]
     public async Task A_token_lifetime_that_outlives_key_retention_fails_at_startup()
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSigningKeyRing(o =>
+        var host = TestHost.Create().WithServices(services =>
         {
-            o.KeyDirectory = _directory;
-            o.RetainAfterRetirement = TimeSpan.FromHours(1);
+            services.AddSigningKeyRing(o =>
+            {
+                o.KeyDirectory = _directory;
+                o.RetainAfterRetirement = TimeSpan.FromHours(1);
+            });
+            services.AddServiceTokenIssuer(o =>
+            {
+                o.Issuer = Issuer;
+                o.MaxLifetime = TimeSpan.FromHours(1);
+            });
         });
-        builder.Services.AddServiceTokenIssuer(o =>
-        {
-            o.Issuer = Issuer;
-            o.MaxLifetime = TimeSpan.FromHours(1);
-        });
-        await using var app = builder.Build();
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(host.StartAsync);
         Assert.Contains("ServiceTokenIssuerOptions.MaxLifetime plus 5 minutes", error.Message, StringComparison.Ordinal);
     }
 

@@ -226,26 +226,29 @@ public sealed class ServiceTokenHandlerTests : IAsyncDisposable
         string environment = "Production",
         Dictionary<string, string?>? configuration = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = environment, DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(configuration ?? []);
-        builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.Services.AddHttpClient("api")
-            .AddServiceTokenHandler(o =>
+        _host = TestHost.Create(environment)
+            .WithConfiguration(configuration ?? [])
+            .WithTime(_time)
+            .Configure(builder =>
             {
-                o.TokenEndpoint = new Uri("https://auth.test/token");
-                o.ClientId = "billing";
-                o.ClientSecret = Secret;
-                o.Scopes = ["orders:read"];
-                configure?.Invoke(o);
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => _downstream);
-        if (configuration is not null)
-        {
-            builder.Services.Configure<ServiceTokenHandlerOptions>("api", builder.Configuration.GetSection("Api"));
-        }
+                builder.Services.AddHttpClient("api")
+                    .AddServiceTokenHandler(o =>
+                    {
+                        o.TokenEndpoint = new Uri("https://auth.test/token");
+                        o.ClientId = "billing";
+                        o.ClientSecret = Secret;
+                        o.Scopes = ["orders:read"];
+                        configure?.Invoke(o);
+                    })
+                    .ConfigurePrimaryHttpMessageHandler(() => _downstream);
+                if (configuration is not null)
+                {
+                    builder.Services.Configure<ServiceTokenHandlerOptions>("api", builder.Configuration.GetSection("Api"));
+                }
 
-        builder.Services.AddHttpClient(ServiceTokenProvider.TokenEndpointClientName).ConfigurePrimaryHttpMessageHandler(() => _endpoint);
-        _host = builder.Build();
+                builder.Services.AddHttpClient(ServiceTokenProvider.TokenEndpointClientName).ConfigurePrimaryHttpMessageHandler(() => _endpoint);
+            })
+            .Build();
         Provider.RetryJitter = new NoRetryJitter();
         await _host.StartAsync();
         return _host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("api");

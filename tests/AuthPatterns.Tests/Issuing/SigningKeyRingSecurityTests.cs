@@ -122,6 +122,38 @@ public sealed class SigningKeyRingSecurityTests : IDisposable
     }
 
     [Fact]
+    public void Inspecting_the_key_directory_through_the_manager_creates_nothing_and_names_the_ignored_files()
+    {
+        using var services = new ServiceCollection()
+            .AddSingleton<TimeProvider>(_time)
+            .AddSingleton(_protection)
+            .AddLogging()
+            .AddSigningKeyRing(o => o.KeyDirectory = _directory)
+            .BuildServiceProvider();
+        var manager = services.GetRequiredService<SigningKeyManager>();
+        Directory.CreateDirectory(_directory);
+
+        var empty = manager.Inspect();
+        Assert.Empty(empty.Keys);
+        Assert.Empty(empty.IgnoredFiles);
+        Assert.Empty(Directory.GetFiles(_directory, "key-*.json"));
+
+        var signing = Assert.Single(manager.GetKeys());
+        File.WriteAllText(Path.Combine(_directory, "key-junk.json"), "not json");
+        var inspection = manager.Inspect();
+
+        var key = Assert.Single(inspection.Keys);
+        Assert.Equal(signing.KeyId, key.KeyId);
+        Assert.True(key.IsCurrent);
+        Assert.True(key.IsPublished);
+        var ignored = Assert.Single(inspection.IgnoredFiles);
+        Assert.Equal("key-junk.json", ignored.File);
+        Assert.Equal(SigningKeyFileProblem.Malformed, ignored.Problem);
+        Assert.Equal("it is not a valid key file", ignored.Description);
+        Assert.Equal(2, Directory.GetFiles(_directory, "key-*.json").Length);
+    }
+
+    [Fact]
     public void Emergency_rotation_an_edited_schedule_or_a_key_cloned_under_another_kid_is_refused()
     {
         var key = Ring().GetSnapshot().Current;
@@ -382,25 +414,12 @@ public sealed class SigningKeyRingSecurityTests : IDisposable
 
     private async Task<WebApplication> StartAsync(string environment, Action<IServiceCollection> services, Action<SigningKeyRingOptions>? ring = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(_logs);
-        builder.Services.AddSingleton<TimeProvider>(_time);
-        services(builder.Services);
-        builder.Services.AddSigningKeyRing(ring ?? (o => o.KeyDirectory = _directory));
-        var app = builder.Build();
-        try
-        {
-            await app.StartAsync();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        return app;
+        return await TestHost.Create(environment)
+            .WithLogs(_logs)
+            .WithTime(_time)
+            .WithServices(services)
+            .WithServices(s => s.AddSigningKeyRing(ring ?? (o => o.KeyDirectory = _directory)))
+            .StartAsync();
     }
 
     private sealed class SettableTime(DateTimeOffset now) : TimeProvider

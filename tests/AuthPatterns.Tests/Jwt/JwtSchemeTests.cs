@@ -208,37 +208,28 @@ public sealed class JwtSchemeTests : IDisposable
     [InlineData("Development", null, null, "LayeredAuth:Jwt:UseLocalSigningKeys needs the application's signing key ring")]
     public async Task Unsafe_or_incomplete_key_sources_fail_at_startup(string environment, string? authority, string? jwksUri, string message)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Services.AddLayeredAuth().AddJwt(o =>
+        var host = TestHost.Create(environment).WithLayeredAuth(layered => layered.AddJwt(o =>
         {
             o.Issuer = Issuer;
             o.Audience = Audience;
             o.Authority = authority;
             o.JwksUri = jwksUri is null ? null : new Uri(jwksUri);
             o.UseLocalSigningKeys = authority is null && jwksUri is null;
-        });
-        await using var app = builder.Build();
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        }));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(host.StartAsync);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Plain_http_key_source_is_accepted_in_production_only_when_explicitly_allowed()
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Services.AddLayeredAuth().AddJwt(o =>
+        await using var app = await TestHost.Create("Production").WithLayeredAuth(layered => layered.AddJwt(o =>
         {
             o.Issuer = Issuer;
             o.Audience = Audience;
             o.JwksUri = new Uri("http://127.0.0.1:9/jwks");
             o.RequireHttpsMetadata = false;
-        });
-        await using var app = builder.Build();
-        await app.StartAsync();
+        })).StartAsync();
         await app.StopAsync();
     }
 

@@ -1,9 +1,8 @@
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 
 namespace AuthPatterns.Tests.Layered;
 
-/// <summary>An in-process app with layered auth and the test schemes, served by TestServer.</summary>
+/// <summary>A <see cref="TestHost"/> app with layered auth and the test schemes (or the schemes <c>configure</c> adds).</summary>
 internal static class LayeredTestHost
 {
     public static async Task<WebApplication> StartAsync(
@@ -12,20 +11,18 @@ internal static class LayeredTestHost
         Action<IServiceCollection>? services = null,
         Action<WebApplication>? beforeAuthentication = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        var layered = builder.Services.AddLayeredAuth();
-        (configure ?? (b => b.AddTestSchemes()))(layered);
-        services?.Invoke(builder.Services);
+        var host = TestHost.Create().WithLayeredAuth(configure ?? (b => b.AddTestSchemes()));
+        if (services is not null)
+        {
+            host.WithServices(services);
+        }
 
-        var app = builder.Build();
-        beforeAuthentication?.Invoke(app);
-        app.UseAuthentication();
-        app.UseAuthorization();
-        map(app);
-        await app.StartAsync();
-        return app;
+        if (beforeAuthentication is not null)
+        {
+            host.BeforeAuthentication(beforeAuthentication);
+        }
+
+        return await host.Map(map).StartAsync();
     }
 
     public static HttpClient Client(this WebApplication app) => app.GetTestClient();

@@ -252,6 +252,24 @@ public sealed class KeysCommandTests : IDisposable
         Assert.Equal("\U0001F511 key", TerminalText.Escape("\U0001F511 key"));
     }
 
+    [Fact]
+    public void Terminal_escaping_classifies_every_code_unit_as_the_log_lines_do()
+    {
+        for (var c = 0; c <= char.MaxValue; c++)
+        {
+            foreach (var text in new[] { ((char)c).ToString(), $"a{(char)c}", $"{(char)c}\udc00", $"\ud800{(char)c}" })
+            {
+                for (var i = 0; i < text.Length; i++)
+                {
+                    if (AuthPatterns.Infrastructure.LogText.IsUnsafeAt(text, i) != TerminalText.IsUnsafeAt(text, i))
+                    {
+                        Assert.Fail($"U+{c:X4} at {i} of a {text.Length}-character value is classified differently.");
+                    }
+                }
+            }
+        }
+    }
+
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         var root = new RootCommand { KeysCommand.Create() };

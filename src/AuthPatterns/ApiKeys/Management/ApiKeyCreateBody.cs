@@ -8,7 +8,7 @@ namespace AuthPatterns.ApiKeys;
 /// <param name="ExpiresInSeconds">The lifetime in seconds, or none.</param>
 /// <param name="AllowedNetworks">CIDR networks, or none for anywhere.</param>
 /// <param name="IsTest">Create a test key.</param>
-public sealed record ApiKeyCreateBody(
+internal sealed record ApiKeyCreateBody(
     string? OwnerId,
     IReadOnlyList<string>? Scopes,
     string? Tenant = null,

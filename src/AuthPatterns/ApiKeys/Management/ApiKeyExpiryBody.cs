@@ -2,4 +2,4 @@ namespace AuthPatterns.ApiKeys;
 
 /// <summary>The body of <c>PUT /admin/api-keys/{id}/expiry</c>.</summary>
 /// <param name="ExpiresAt">The new expiry, or <see langword="null"/> for never.</param>
-public sealed record ApiKeyExpiryBody(DateTimeOffset? ExpiresAt);
+internal sealed record ApiKeyExpiryBody(DateTimeOffset? ExpiresAt);

@@ -48,7 +48,7 @@ public sealed record ApiKeyInfo
     /// <summary>Copies the showable fields of a record.</summary>
     /// <param name="record">The record.</param>
     /// <returns>The information, without the hash.</returns>
-    public static ApiKeyInfo From(ApiKeyRecord record)
+    internal static ApiKeyInfo From(ApiKeyRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         return new ApiKeyInfo

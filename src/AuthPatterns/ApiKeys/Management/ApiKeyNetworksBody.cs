@@ -2,4 +2,4 @@ namespace AuthPatterns.ApiKeys;
 
 /// <summary>The body of <c>PUT /admin/api-keys/{id}/networks</c>.</summary>
 /// <param name="AllowedNetworks">The CIDR networks; empty for anywhere.</param>
-public sealed record ApiKeyNetworksBody(IReadOnlyList<string>? AllowedNetworks);
+internal sealed record ApiKeyNetworksBody(IReadOnlyList<string>? AllowedNetworks);

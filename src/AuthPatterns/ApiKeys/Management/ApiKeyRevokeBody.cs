@@ -2,4 +2,4 @@ namespace AuthPatterns.ApiKeys;
 
 /// <summary>The body of <c>POST /admin/api-keys/{id}/revoke</c>.</summary>
 /// <param name="Reason">Why.</param>
-public sealed record ApiKeyRevokeBody(string? Reason);
+internal sealed record ApiKeyRevokeBody(string? Reason);

@@ -2,4 +2,4 @@ namespace AuthPatterns.ApiKeys;
 
 /// <summary>The body of <c>PUT /admin/api-keys/{id}/scopes</c>.</summary>
 /// <param name="Scopes">The new scopes.</param>
-public sealed record ApiKeyScopesBody(IReadOnlyList<string>? Scopes);
+internal sealed record ApiKeyScopesBody(IReadOnlyList<string>? Scopes);

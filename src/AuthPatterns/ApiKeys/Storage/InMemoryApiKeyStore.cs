@@ -18,10 +18,10 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
     private int _lookups;
 
     /// <summary>How many times <see cref="FindByIdAsync"/> was called (tests check that malformed keys cost no look-up).</summary>
-    public int LookupCount => Volatile.Read(ref _lookups);
+    internal int LookupCount => Volatile.Read(ref _lookups);
 
     /// <summary>Every stored record (copies), for inspection in tests.</summary>
-    public IReadOnlyList<ApiKeyRecord> Records => [.. _records.Values.Select(r => r.Clone())];
+    internal IReadOnlyList<ApiKeyRecord> Records => [.. _records.Values.Select(r => r.Clone())];
 
     /// <inheritdoc/>
     public Task<ApiKeyRecord?> FindByIdAsync(string keyId, CancellationToken cancellationToken = default)

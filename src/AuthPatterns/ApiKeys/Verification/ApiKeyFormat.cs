@@ -37,7 +37,7 @@ public static class ApiKeyFormat
     /// <summary>Gets the length of every key with a given prefix.</summary>
     /// <param name="prefix">The prefix.</param>
     /// <returns>The exact length of a key.</returns>
-    public static int GetKeyLength(string prefix)
+    internal static int GetKeyLength(string prefix)
     {
         ArgumentNullException.ThrowIfNull(prefix);
         return prefix.Length + 1 + 4 + 1 + KeyIdLength + 1 + SecretLength + ChecksumLength;
@@ -65,7 +65,7 @@ public static class ApiKeyFormat
     /// <summary>Checks that a prefix is 1 to 16 lower-case ASCII letters or digits.</summary>
     /// <param name="prefix">The prefix.</param>
     /// <exception cref="ArgumentException">The prefix is not valid.</exception>
-    public static void ValidatePrefix(string prefix)
+    internal static void ValidatePrefix(string prefix)
     {
         if (!IsValidPrefix(prefix))
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Threading.RateLimiting;
@@ -20,7 +19,7 @@ internal sealed record ApiKeyVerification(string Outcome, string? KeyId, ApiKeyR
 /// Verifies presented keys, cheapest check first: format and checksum (no I/O), the verified-key cache (a
 /// <see cref="CredentialCache{TValue}"/> keyed by an HMAC of the whole key under a per-process secret, bounded by
 /// <c>CacheSizeLimit</c> entries, least recently used evicted first so new keys keep being cached when it is full),
-/// the unknown-id cache, the store, the key's state, the per-key
+/// the memory of unknown ids (a <see cref="CredentialIdMemory"/>, which also remembers removals), the store, the key's state, the per-key
 /// and per-address budgets, and only then Argon2id, under a concurrency limit that sheds load rather than queueing
 /// without bound. Concurrent first uses of one key share one Argon2id verification. State (expiry, revocation,
 /// networks) is checked on every request, cached or not.
@@ -42,11 +41,8 @@ internal sealed class ApiKeyVerifier : IDisposable
     private readonly ILogger _logger;
     private readonly ApiKeyAuthenticationOptions _options;
     private readonly CredentialCache<CachedKey> _verified;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _unknownIds = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _evictedAt = new(StringComparer.Ordinal);
+    private readonly CredentialIdMemory _ids;
     private readonly ConcurrencyLimiter _hashSlots;
-    private long _epoch;
-    private long _evictedFloor;
     private readonly PartitionedRateLimiter<string> _perKey;
     private readonly PartitionedRateLimiter<string> _perAddress;
     private readonly PartitionedRateLimiter<string> _reserved;
@@ -68,6 +64,7 @@ internal sealed class ApiKeyVerifier : IDisposable
 
         // One entry counts one unit: the budget is a number of keys.
         _verified = new CredentialCache<CachedKey>(_options.CacheSizeLimit, time);
+        _ids = new CredentialIdMemory(_options.CacheSizeLimit, time);
         _hashSlots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = _options.MaxConcurrentVerifications,
@@ -82,6 +79,9 @@ internal sealed class ApiKeyVerifier : IDisposable
     public ApiKeyAuthenticationOptions Options => _options;
 
     public int CachedCount => _verified.Count;
+
+    /// <summary>The ids remembered as unknown or removed (tests observe its bound).</summary>
+    internal CredentialIdMemory Ids => _ids;
 
     /// <summary>The Argon2id slots (tests hold them to observe shedding).</summary>
     internal ConcurrencyLimiter HashSlots => _hashSlots;
@@ -102,13 +102,13 @@ internal sealed class ApiKeyVerifier : IDisposable
         }
 
         _telemetry.CacheLookup(hit: false);
-        if (_unknownIds.TryGetValue(parsed.KeyId, out var unknownUntil) && unknownUntil > now)
+        if (_ids.IsUnknown(parsed.KeyId))
         {
             return new ApiKeyVerification(ApiKeyOutcomes.NotFound, parsed.KeyId);
         }
 
         // A revocation that lands while this verification runs must not be undone by caching the record read before it.
-        var epoch = Interlocked.Read(ref _epoch);
+        var epoch = _ids.Generation;
         ApiKeyRecord? record;
         try
         {
@@ -123,7 +123,7 @@ internal sealed class ApiKeyVerifier : IDisposable
 
         if (record is null)
         {
-            RememberUnknown(parsed.KeyId, now);
+            _ids.RememberUnknown(parsed.KeyId, now + _options.NotFoundCacheLifetime);
             return new ApiKeyVerification(ApiKeyOutcomes.NotFound, parsed.KeyId);
         }
 
@@ -149,17 +149,8 @@ internal sealed class ApiKeyVerifier : IDisposable
     /// <summary>Drops a key from every cache of this instance (after a revocation or a change).</summary>
     public void Evict(string keyId)
     {
-        var epoch = Interlocked.Increment(ref _epoch);
-        if (_evictedAt.Count >= _options.CacheSizeLimit)
-        {
-            // Forgetting which keys were evicted when must not let an older verification cache: none from before this may.
-            InterlockedMax(ref _evictedFloor, epoch);
-            _evictedAt.Clear();
-        }
-
-        // The epoch is recorded before the entries go, so a verification caching meanwhile sees one or the other.
-        _evictedAt[keyId] = epoch;
-        _unknownIds.TryRemove(keyId, out _);
+        // The removal is recorded before the entries go, so a verification caching meanwhile sees one or the other.
+        _ids.Removed(keyId);
         _verified.RemoveWhere(keyId, static (cached, id) => string.Equals(cached.Record.Id, id, StringComparison.Ordinal));
     }
 
@@ -169,9 +160,7 @@ internal sealed class ApiKeyVerifier : IDisposable
     /// </summary>
     public void EvictAll()
     {
-        InterlockedMax(ref _evictedFloor, Interlocked.Increment(ref _epoch));
-        _evictedAt.Clear();
-        _unknownIds.Clear();
+        _ids.RemovedAll();
         _verified.Clear();
     }
 
@@ -316,7 +305,7 @@ internal sealed class ApiKeyVerifier : IDisposable
 
     private void Remember(CredentialKey cacheKey, ApiKeyRecord record, IPNetwork[] networks, long epoch)
     {
-        if (IsEvictedSince(record.Id, epoch))
+        if (_ids.WasRemovedSince(record.Id, epoch))
         {
             return;
         }
@@ -331,38 +320,10 @@ internal sealed class ApiKeyVerifier : IDisposable
         _verified.Set(cacheKey, new CachedKey(record, networks), until);
 
         // An eviction that ran between the check above and the set has either removed the entry or is seen here.
-        if (IsEvictedSince(record.Id, epoch))
+        if (_ids.WasRemovedSince(record.Id, epoch))
         {
             _verified.Remove(cacheKey);
         }
-    }
-
-    private bool IsEvictedSince(string keyId, long epoch) =>
-        Interlocked.Read(ref _evictedFloor) > epoch || (_evictedAt.TryGetValue(keyId, out var evicted) && evicted > epoch);
-
-    private static void InterlockedMax(ref long location, long value)
-    {
-        var current = Interlocked.Read(ref location);
-        while (current < value)
-        {
-            var seen = Interlocked.CompareExchange(ref location, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
-
-    private void RememberUnknown(string keyId, DateTimeOffset now)
-    {
-        if (_unknownIds.Count >= _options.CacheSizeLimit)
-        {
-            _unknownIds.Clear();
-        }
-
-        _unknownIds[keyId] = now + _options.NotFoundCacheLifetime;
     }
 
     private static bool HasBudget(PartitionedRateLimiter<string> limiter, string partition) =>
