@@ -27,4 +27,10 @@ internal static partial class RedisLoggingExtensions
 
     [LoggerMessage(5007, LogLevel.Error, "A change announced on the revocation channel could not be applied on this instance; its caches keep the entry until it expires.", EventName = "RedisChangeNotApplied")]
     public static partial void ChangeNotApplied(this ILogger logger, Exception exception);
+
+    [LoggerMessage(5008, LogLevel.Warning, "Redis is unreachable; failed-attempt budgets are counted on this instance alone until it is back, so a guesser spreading attempts over the instances gets one budget per instance.", EventName = "RedisBudgetsPerInstance")]
+    public static partial void BudgetsPerInstance(this ILogger logger, Exception? exception);
+
+    [LoggerMessage(5009, LogLevel.Information, "Redis is reachable again; failed-attempt budgets are shared by every instance.", EventName = "RedisBudgetsShared")]
+    public static partial void BudgetsSharedAgain(this ILogger logger);
 }

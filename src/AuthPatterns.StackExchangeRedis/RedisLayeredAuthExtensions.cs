@@ -74,6 +74,9 @@ public static class RedisLayeredAuthExtensions
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<RedisRevocationBus>());
         services.RemoveAll<IApiKeyRevocationNotifier>();
         services.AddSingleton<IApiKeyRevocationNotifier, RedisApiKeyRevocationNotifier>();
+        services.RemoveAll<IApiKeyAttemptBudgets>();
+        services.AddSingleton<RedisApiKeyAttemptBudgets>();
+        services.AddSingleton<IApiKeyAttemptBudgets>(sp => sp.GetRequiredService<RedisApiKeyAttemptBudgets>());
         services.RemoveAll<IJwtRevocationList>();
         services.AddSingleton<IJwtRevocationList>(sp => sp.GetRequiredService<RedisJwtRevocationList>());
         return builder;

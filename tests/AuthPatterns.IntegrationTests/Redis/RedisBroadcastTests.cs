@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.Issuing;
 using AuthPatterns.Jwt;
+using AuthPatterns.StackExchangeRedis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.TestHost;
@@ -125,13 +127,84 @@ public sealed class RedisBroadcastTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_key_budget_of_N_failures_is_shared_N_over_2_wrong_secrets_on_each_instance_exhaust_it()
+    {
+        var a = await StartAsync(TestEnvironment.RedisConfiguration, keys: o => o.MaxVerificationsPerKey = 4);
+        var b = await StartAsync(TestEnvironment.RedisConfiguration, keys: o => o.MaxVerificationsPerKey = 4);
+        var created = await a.Services.GetRequiredService<ApiKeyManager>().CreateAsync(new ApiKeyCreateRequest { OwnerId = "partner", Scopes = ["orders:read"] });
+        var guess = ApiKeyFormat.Create(ApiKeyFormat.DefaultPrefix, test: false, created.Info.Id);
+        using var clientA = a.GetTestClient();
+        using var clientB = b.GetTestClient();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(clientA, guess));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(clientA, guess));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(clientB, guess));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(clientB, guess));
+
+        // Each instance alone has spent half of its budget; together they have spent all of it.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(clientA, guess));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(clientB, guess));
+    }
+
+    [Fact]
+    public async Task An_address_budget_of_N_failures_is_shared_across_instances_and_key_ids()
+    {
+        var a = await StartAsync(TestEnvironment.RedisConfiguration, keys: o => o.MaxVerificationsPerAddress = 4);
+        var b = await StartAsync(TestEnvironment.RedisConfiguration, keys: o => o.MaxVerificationsPerAddress = 4);
+        var manager = a.Services.GetRequiredService<ApiKeyManager>();
+        using var clientA = a.GetTestClient();
+        using var clientB = b.GetTestClient();
+        var guesses = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var created = await manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "partner", Scopes = ["orders:read"] });
+            guesses.Add(ApiKeyFormat.Create(ApiKeyFormat.DefaultPrefix, test: false, created.Info.Id));
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(clientA, guesses[0]));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(clientB, guesses[1]));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(clientA, guesses[2]));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(clientB, guesses[3]));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(clientA, guesses[4]));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(clientB, guesses[4]));
+    }
+
+    [Fact]
+    public async Task With_Redis_unreachable_budgets_are_kept_per_instance_counted_and_reported_degraded()
+    {
+        var fallbacks = 0L;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "authpatterns.redis.budget_fallbacks")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref fallbacks, value));
+        listener.Start();
+        var app = await StartAsync("127.0.0.1:1,connectTimeout=500", keys: o => o.MaxVerificationsPerKey = 2);
+        var created = await app.Services.GetRequiredService<ApiKeyManager>().CreateAsync(new ApiKeyCreateRequest { OwnerId = "partner", Scopes = ["orders:read"] });
+        var guess = ApiKeyFormat.Create(ApiKeyFormat.DefaultPrefix, test: false, created.Info.Id);
+        using var client = app.GetTestClient();
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, created.Key));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(client, guess));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(client, guess));
+        Assert.True(app.Services.GetRequiredService<RedisApiKeyAttemptBudgets>() is { IsPerInstance: true });
+        Assert.True(Interlocked.Read(ref fallbacks) > 0);
+        var health = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        Assert.Equal(HealthStatus.Degraded, health.Entries["redis"].Status);
+    }
+
+    [Fact]
     public async Task Redis_without_a_configuration_string_fails_startup_naming_the_option()
     {
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(configuration: "", fromConfiguration: true));
         Assert.Contains("LayeredAuth:Redis:Configuration", failure.Message, StringComparison.Ordinal);
     }
 
-    private async Task<WebApplication> StartAsync(string configuration, bool issuing = false, bool fromConfiguration = false)
+    private async Task<WebApplication> StartAsync(string configuration, bool issuing = false, bool fromConfiguration = false, Action<ApiKeyAuthenticationOptions>? keys = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseTestServer();
@@ -148,6 +221,7 @@ public sealed class RedisBroadcastTests : IAsyncLifetime
                 o.HashMemorySize = 64;
                 o.HashIterations = 1;
                 o.MaxVerificationsPerAddress = 10_000;
+                keys?.Invoke(o);
             });
         if (fromConfiguration)
         {
