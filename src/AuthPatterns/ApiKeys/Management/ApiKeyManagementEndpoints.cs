@@ -175,12 +175,28 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
 
     // One translation of the manager's refusals for every endpoint: invalid input 400, a key hidden from the caller 404
     // (the same answer as no key at all), a refused grant 403, a state that forbids the change (revoked, expired, changed
-    // by others too often) 409. Nothing is written in any of these cases.
+    // by others too often) 409. Nothing is written in any of these cases. A change stored but not announced to the other
+    // instances is 503, saying so; a roll's new key is in that answer, since it is stored and shown nowhere else.
     private static async Task<IResult> RunAsync(Func<Task<IResult>> work)
     {
         try
         {
             return await work();
+        }
+        catch (ApiKeyChangeNotBroadcastException notBroadcast)
+        {
+            var extensions = new Dictionary<string, object?> { ["keyId"] = notBroadcast.KeyId, ["stored"] = true, ["broadcast"] = false };
+            if (notBroadcast.RolledKey is { } rolled)
+            {
+                extensions["key"] = rolled.Key;
+                extensions["info"] = rolled.Info;
+            }
+
+            return new NoStoreResult(Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Stored but not yet broadcast",
+                detail: notBroadcast.Message,
+                extensions: extensions));
         }
         catch (ArgumentException exception)
         {
@@ -195,6 +211,15 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
         catch (InvalidOperationException exception)
         {
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The key cannot be changed so", detail: exception.Message);
+        }
+    }
+
+    private sealed class NoStoreResult(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.CacheControl = "no-store";
+            return inner.ExecuteAsync(httpContext);
         }
     }
 }
