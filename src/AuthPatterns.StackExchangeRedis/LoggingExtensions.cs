@@ -33,4 +33,10 @@ internal static partial class RedisLoggingExtensions
 
     [LoggerMessage(5009, LogLevel.Information, "Redis is reachable again; failed-attempt budgets are shared by every instance.", EventName = "RedisBudgetsShared")]
     public static partial void BudgetsSharedAgain(this ILogger logger);
+
+    [LoggerMessage(5010, LogLevel.Warning, "A sign-out through forward-auth scheme {Scheme} was applied on this instance but not broadcast (Redis is unreachable); the other instances keep their cached answer for the session until it expires (CacheDuration).", EventName = "RedisSignOutNotBroadcast")]
+    public static partial void SignOutNotBroadcast(this ILogger logger, string scheme, Exception? exception);
+
+    [LoggerMessage(5011, LogLevel.Warning, "Could not read the forward-auth cache secret the instances share; sign-outs are broadcast once Redis is reachable.", EventName = "RedisSignOutSecretLoadFailed")]
+    public static partial void SignOutSecretLoadFailed(this ILogger logger, Exception exception);
 }

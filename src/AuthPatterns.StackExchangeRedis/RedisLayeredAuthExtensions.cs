@@ -1,5 +1,6 @@
 using AuthPatterns;
 using AuthPatterns.ApiKeys;
+using AuthPatterns.ForwardAuth;
 using AuthPatterns.Infrastructure;
 using AuthPatterns.Jwt;
 using AuthPatterns.StackExchangeRedis;
@@ -70,6 +71,8 @@ public static class RedisLayeredAuthExtensions
             return ConnectionMultiplexer.Connect(options);
         });
         services.AddSingleton<RedisJwtRevocationList>();
+        services.AddSingleton<RedisForwardAuthSignOutNotifier>();
+        services.AddSingleton<IForwardAuthSignOutNotifier>(sp => sp.GetRequiredService<RedisForwardAuthSignOutNotifier>());
         services.AddSingleton<RedisRevocationBus>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<RedisRevocationBus>());
         services.RemoveAll<IApiKeyRevocationNotifier>();
