@@ -39,4 +39,7 @@ internal static partial class RedisLoggingExtensions
 
     [LoggerMessage(5011, LogLevel.Warning, "Could not read the forward-auth cache secret the instances share; sign-outs are broadcast once Redis is reachable.", EventName = "RedisSignOutSecretLoadFailed")]
     public static partial void SignOutSecretLoadFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(5012, LogLevel.Warning, "The signing-key rotation lock in Redis is unreachable; keys are created under the key directory's lock file alone, which instances on other machines may not honour.", EventName = "RedisRotationLockUnreachable")]
+    public static partial void RotationLockUnreachable(this ILogger logger, Exception? exception);
 }

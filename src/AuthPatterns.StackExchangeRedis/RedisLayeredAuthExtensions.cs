@@ -1,6 +1,7 @@
 using AuthPatterns;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.ForwardAuth;
+using AuthPatterns.Issuing;
 using AuthPatterns.Infrastructure;
 using AuthPatterns.Jwt;
 using AuthPatterns.StackExchangeRedis;
@@ -74,6 +75,8 @@ public static class RedisLayeredAuthExtensions
         services.AddSingleton<RedisForwardAuthSignOutNotifier>();
         services.AddSingleton<IForwardAuthSignOutNotifier>(sp => sp.GetRequiredService<RedisForwardAuthSignOutNotifier>());
         services.AddSingleton<RedisRevocationBus>();
+        services.RemoveAll<ISigningKeyRotationLock>();
+        services.AddSingleton<ISigningKeyRotationLock, RedisSigningKeyRotationLock>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<RedisRevocationBus>());
         services.RemoveAll<IApiKeyRevocationNotifier>();
         services.AddSingleton<IApiKeyRevocationNotifier, RedisApiKeyRevocationNotifier>();
