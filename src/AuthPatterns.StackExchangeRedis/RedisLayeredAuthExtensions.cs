@@ -38,7 +38,9 @@ public static class RedisLayeredAuthExtensions
     /// Broadcasts API-key revocations and changes and shares the JWT deny list through Redis: registers one
     /// <see cref="IConnectionMultiplexer"/> (unless the application registered its own), an
     /// <see cref="IApiKeyRevocationNotifier"/> on Redis pub/sub and an <see cref="IJwtRevocationList"/> in Redis with a
-    /// local copy on each instance. Binds <c>LayeredAuth:Redis</c> first, then applies <paramref name="configure"/>.
+    /// local copy on each instance. Also shares the API-key failed-attempt budgets, broadcasts forward-auth sign-outs,
+    /// and takes a lock in Redis before a signing key ring creates a key. Binds <c>LayeredAuth:Redis</c> first, then
+    /// applies <paramref name="configure"/>.
     /// </summary>
     /// <param name="builder">The layered authentication builder.</param>
     /// <param name="configure">Changes the options after configuration was bound.</param>
