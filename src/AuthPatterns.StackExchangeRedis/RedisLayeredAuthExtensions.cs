@@ -1,8 +1,8 @@
 using AuthPatterns;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.ForwardAuth;
-using AuthPatterns.Issuing;
 using AuthPatterns.Infrastructure;
+using AuthPatterns.Issuing;
 using AuthPatterns.Jwt;
 using AuthPatterns.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
