@@ -27,4 +27,19 @@ internal static partial class RedisLoggingExtensions
 
     [LoggerMessage(5007, LogLevel.Error, "A change announced on the revocation channel could not be applied on this instance; its caches keep the entry until it expires.", EventName = "RedisChangeNotApplied")]
     public static partial void ChangeNotApplied(this ILogger logger, Exception exception);
+
+    [LoggerMessage(5008, LogLevel.Warning, "Redis is unreachable; failed-attempt budgets are counted on this instance alone until it is back, so a guesser spreading attempts over the instances gets one budget per instance.", EventName = "RedisBudgetsPerInstance")]
+    public static partial void BudgetsPerInstance(this ILogger logger, Exception? exception);
+
+    [LoggerMessage(5009, LogLevel.Information, "Redis is reachable again; failed-attempt budgets are shared by every instance.", EventName = "RedisBudgetsShared")]
+    public static partial void BudgetsSharedAgain(this ILogger logger);
+
+    [LoggerMessage(5010, LogLevel.Warning, "A sign-out through forward-auth scheme {Scheme} was applied on this instance but not broadcast (Redis is unreachable); the other instances keep their cached answer for the session until it expires (CacheDuration).", EventName = "RedisSignOutNotBroadcast")]
+    public static partial void SignOutNotBroadcast(this ILogger logger, string scheme, Exception? exception);
+
+    [LoggerMessage(5011, LogLevel.Warning, "Could not read the forward-auth cache secret the instances share; sign-outs are broadcast once Redis is reachable.", EventName = "RedisSignOutSecretLoadFailed")]
+    public static partial void SignOutSecretLoadFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(5012, LogLevel.Warning, "The signing-key rotation lock in Redis is unreachable; keys are created under the key directory's lock file alone, which instances on other machines may not honour.", EventName = "RedisRotationLockUnreachable")]
+    public static partial void RotationLockUnreachable(this ILogger logger, Exception? exception);
 }

@@ -11,6 +11,6 @@ internal sealed class RedisHealthCheck : IHealthCheck
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(_redis.IsConnected
-            ? HealthCheckResult.Healthy("Redis is connected: revocations reach every instance.")
-            : HealthCheckResult.Degraded("Redis is unreachable: revocations reach other instances only when their caches expire; each instance drops its cached verifications when Redis is back."));
+            ? HealthCheckResult.Healthy("Redis is connected: revocations reach every instance and failed-attempt budgets are shared.")
+            : HealthCheckResult.Degraded("Redis is unreachable: revocations reach other instances only when their caches expire, and failed-attempt budgets are counted per instance; each instance drops its cached verifications when Redis is back."));
 }

@@ -1,6 +1,8 @@
 using AuthPatterns;
 using AuthPatterns.ApiKeys;
+using AuthPatterns.ForwardAuth;
 using AuthPatterns.Infrastructure;
+using AuthPatterns.Issuing;
 using AuthPatterns.Jwt;
 using AuthPatterns.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,7 +38,9 @@ public static class RedisLayeredAuthExtensions
     /// Broadcasts API-key revocations and changes and shares the JWT deny list through Redis: registers one
     /// <see cref="IConnectionMultiplexer"/> (unless the application registered its own), an
     /// <see cref="IApiKeyRevocationNotifier"/> on Redis pub/sub and an <see cref="IJwtRevocationList"/> in Redis with a
-    /// local copy on each instance. Binds <c>LayeredAuth:Redis</c> first, then applies <paramref name="configure"/>.
+    /// local copy on each instance. Also shares the API-key failed-attempt budgets, broadcasts forward-auth sign-outs,
+    /// and takes a lock in Redis before a signing key ring creates a key. Binds <c>LayeredAuth:Redis</c> first, then
+    /// applies <paramref name="configure"/>.
     /// </summary>
     /// <param name="builder">The layered authentication builder.</param>
     /// <param name="configure">Changes the options after configuration was bound.</param>
@@ -70,10 +74,17 @@ public static class RedisLayeredAuthExtensions
             return ConnectionMultiplexer.Connect(options);
         });
         services.AddSingleton<RedisJwtRevocationList>();
+        services.AddSingleton<RedisForwardAuthSignOutNotifier>();
+        services.AddSingleton<IForwardAuthSignOutNotifier>(sp => sp.GetRequiredService<RedisForwardAuthSignOutNotifier>());
         services.AddSingleton<RedisRevocationBus>();
+        services.RemoveAll<ISigningKeyRotationLock>();
+        services.AddSingleton<ISigningKeyRotationLock, RedisSigningKeyRotationLock>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<RedisRevocationBus>());
         services.RemoveAll<IApiKeyRevocationNotifier>();
         services.AddSingleton<IApiKeyRevocationNotifier, RedisApiKeyRevocationNotifier>();
+        services.RemoveAll<IApiKeyAttemptBudgets>();
+        services.AddSingleton<RedisApiKeyAttemptBudgets>();
+        services.AddSingleton<IApiKeyAttemptBudgets>(sp => sp.GetRequiredService<RedisApiKeyAttemptBudgets>());
         services.RemoveAll<IJwtRevocationList>();
         services.AddSingleton<IJwtRevocationList>(sp => sp.GetRequiredService<RedisJwtRevocationList>());
         return builder;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AuthPatterns.ApiKeys;
+using AuthPatterns.ForwardAuth;
 using AuthPatterns.Jwt;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +12,8 @@ namespace AuthPatterns.StackExchangeRedis;
 
 /// <summary>
 /// The one revocation channel every instance subscribes to. Messages are <c>k:{keyId}</c> (an API key was revoked or
-/// changed) and <c>j:{unix ms}:{jti}</c> (a token id was denied until then). When the subscription comes back after
+/// changed), <c>j:{unix ms}:{jti}</c> (a token id was denied until then) and <c>f:{scheme}:{session}</c> (a forward-auth
+/// session signed out; the session is the answer cache's HMAC of the cookie, in hex). When the subscription comes back after
 /// Redis was unreachable, the instance drops its cached verifications and reloads the deny list: it cannot know what
 /// it missed.
 /// </summary>
@@ -22,6 +24,7 @@ internal sealed class RedisRevocationBus : IHostedService
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisJwtRevocationList _denyList;
+    private readonly RedisForwardAuthSignOutNotifier _signOuts;
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
     private readonly List<Func<string, Task>> _keyHandlers = [];
@@ -29,12 +32,14 @@ internal sealed class RedisRevocationBus : IHostedService
     public RedisRevocationBus(
         IConnectionMultiplexer redis,
         RedisJwtRevocationList denyList,
+        RedisForwardAuthSignOutNotifier signOuts,
         IOptions<LayeredAuthRedisOptions> options,
         IServiceProvider services,
         ILogger<RedisRevocationBus> logger)
     {
         _redis = redis;
         _denyList = denyList;
+        _signOuts = signOuts;
         _services = services;
         _logger = logger;
         Channel = RedisChannel.Literal(options.Value.KeyPrefix + ":revocations");
@@ -78,6 +83,7 @@ internal sealed class RedisRevocationBus : IHostedService
         }
 
         await _denyList.LoadAsync();
+        await _signOuts.LoadSecretAsync();
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -104,8 +110,17 @@ internal sealed class RedisRevocationBus : IHostedService
 
         _services.GetService<ApiKeyVerifier>()?.EvictAll();
         _services.GetService<JwtSchemeRuntime>()?.Cache?.Clear();
+        _services.GetService<ForwardAuthSessionVerifier>()?.Reset();
         _logger.ConnectionRestored();
         _ = _denyList.LoadAsync();
+        _ = ReloadSignOutSecretAsync();
+    }
+
+    // The shared secret may only now be known (Redis was down at startup): the caches start again under it.
+    private async Task ReloadSignOutSecretAsync()
+    {
+        await _signOuts.LoadSecretAsync();
+        _services.GetService<ForwardAuthSessionVerifier>()?.Reset();
     }
 
     // The subscriber does not await its callback: an exception a handler throws is logged here, never lost.
@@ -144,6 +159,16 @@ internal sealed class RedisRevocationBus : IHostedService
                 await handler(keyId);
             }
 
+            return;
+        }
+
+        if (text.StartsWith("f:", StringComparison.Ordinal)
+            && text.Length > 3 + RedisForwardAuthSignOutNotifier.SessionLength
+            && text[^(RedisForwardAuthSignOutNotifier.SessionLength + 1)] == ':'
+            && RedisForwardAuthSignOutNotifier.TryParse(text.AsSpan(text.Length - RedisForwardAuthSignOutNotifier.SessionLength), out var session))
+        {
+            var scheme = text[2..^(RedisForwardAuthSignOutNotifier.SessionLength + 1)];
+            _services.GetService<ForwardAuthSessionVerifier>()?.Forget(scheme, session);
             return;
         }
 

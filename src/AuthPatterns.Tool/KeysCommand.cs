@@ -17,6 +17,9 @@ namespace AuthPatterns.Tool;
 /// <c>LayeredAuth__ApiKeys__ConnectionString</c>, the sample's settings). Says on stderr which store it opened; only
 /// <c>create</c>, or another command given <c>--create-store</c>, creates a store (and its schema) that is missing.
 /// Every stored value a person wrote (owner, tenant, name, reason, scopes) is printed through <see cref="TerminalText"/>.
+/// <c>revoke</c> and <c>roll</c> given <c>--redis</c> (or <c>LayeredAuth__Redis__Configuration</c>) announce the change
+/// to every instance at once; without it the tool says that instances learn of it within their cache lifetime. Exit
+/// codes: 0 done, 1 refused, 2 bad usage, 3 stored but not broadcast.
 /// </summary>
 internal static class KeysCommand
 {
@@ -41,6 +44,10 @@ internal static class KeysCommand
     };
 
     private static readonly Option<bool> AsJson = new("--json") { Description = "Print machine-readable JSON." };
+
+    private static readonly Option<string?> Redis = RedisBroadcast.ConfigurationOption();
+
+    private static readonly Option<string> RedisPrefix = RedisBroadcast.PrefixOption();
 
     private static readonly Option<bool> CreateStore = new("--create-store")
     {
@@ -164,15 +171,21 @@ internal static class KeysCommand
     {
         var id = new Argument<string>("id") { Description = "The key id." };
         var reason = new Option<string>("--reason") { Description = "Why, for the audit trail.", DefaultValueFactory = _ => "revoked with the authpatterns tool" };
-        var command = new Command("revoke", "Revoke a key. Instances without a revocation notifier drop it within their cache lifetime (60 s by default).")
+        var command = new Command("revoke", "Revoke a key. With --redis every instance refuses it at once; without, instances drop it within their cache lifetime (60 s by default).")
         {
-            Provider, Connection, Prefix, AsJson, CreateStore, id, reason,
+            Provider, Connection, Prefix, AsJson, CreateStore, Redis, RedisPrefix, id, reason,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
         {
             var keyId = parse.GetRequiredValue(id);
-            await manager.RevokeAsync(keyId, parse.GetRequiredValue(reason), cancellationToken);
-            return await WriteOrNotFoundAsync(parse, output, await manager.GetAsync(keyId, cancellationToken), keyId);
+            var found = await manager.RevokeAsync(keyId, parse.GetRequiredValue(reason), cancellationToken);
+            var code = await WriteOrNotFoundAsync(parse, output, await manager.GetAsync(keyId, cancellationToken), keyId);
+            if (found)
+            {
+                await WriteBroadcastAsync(parse, "revocation");
+            }
+
+            return code;
         }));
         return command;
     }
@@ -183,7 +196,7 @@ internal static class KeysCommand
         var grace = new Option<string>("--grace") { Description = "How long the old key keeps working, for example 24h or 0m (never past its own expiry).", DefaultValueFactory = _ => "24h" };
         var command = new Command("roll", "Issue a new key with the same scopes and metadata; the old one keeps working for the grace period.")
         {
-            Provider, Connection, Prefix, AsJson, CreateStore, id, grace,
+            Provider, Connection, Prefix, AsJson, CreateStore, Redis, RedisPrefix, id, grace,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -195,7 +208,18 @@ internal static class KeysCommand
             return await RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
             {
                 var keyId = parse.GetRequiredValue(id);
-                var rolled = await manager.RollAsync(keyId, gracePeriod ?? TimeSpan.Zero, cancellationToken);
+                CreatedApiKey? rolled;
+                ApiKeyChangeNotBroadcastException? notBroadcast = null;
+                try
+                {
+                    rolled = await manager.RollAsync(keyId, gracePeriod ?? TimeSpan.Zero, cancellationToken);
+                }
+                catch (ApiKeyChangeNotBroadcastException exception) when (exception.RolledKey is not null)
+                {
+                    // The new key is stored and works: it is printed, since it is shown nowhere else.
+                    (rolled, notBroadcast) = (exception.RolledKey, exception);
+                }
+
                 if (rolled is null)
                 {
                     return await WriteOrNotFoundAsync(parse, output, null, keyId);
@@ -215,6 +239,13 @@ internal static class KeysCommand
                     await output.WriteLineAsync($"  {rolled.Key}");
                 }
 
+                if (notBroadcast is not null)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync(TerminalText.Escape(notBroadcast.Message));
+                    return 3;
+                }
+
+                await WriteBroadcastAsync(parse, "shortened grace of the old key");
                 return 0;
             });
         });
@@ -245,7 +276,17 @@ internal static class KeysCommand
             return 2;
         }
 
-        await using var services = BuildServices(store.Provider, store.ConnectionString, parse.GetRequiredValue(Prefix));
+        // Only the commands that change a key (revoke, roll) announce it.
+        var announces = parse.CommandResult.Command.Options.Contains(Redis);
+        var redis = announces ? RedisBroadcast.ValueOf(parse, Redis) : null;
+        var redisPrefix = announces ? parse.GetRequiredValue(RedisPrefix) : RedisBroadcast.DefaultPrefix;
+        if (redis is not null && RedisBroadcast.Check(redis, redisPrefix) is { } invalid)
+        {
+            await error.WriteLineAsync(invalid);
+            return 2;
+        }
+
+        await using var services = BuildServices(store.Provider, store.ConnectionString, parse.GetRequiredValue(Prefix), redis, redisPrefix);
         await using (var scope = services.CreateAsyncScope())
         {
             var database = scope.ServiceProvider.GetRequiredService<ApiKeyDbContext>().Database;
@@ -281,6 +322,11 @@ internal static class KeysCommand
         {
             return await work(services.GetRequiredService<ApiKeyManager>(), output);
         }
+        catch (ApiKeyChangeNotBroadcastException exception)
+        {
+            await error.WriteLineAsync(TerminalText.Escape(exception.Message));
+            return 3;
+        }
         catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or FormatException)
         {
             await error.WriteLineAsync(TerminalText.Escape(exception.Message));
@@ -288,7 +334,12 @@ internal static class KeysCommand
         }
     }
 
-    internal static ServiceProvider BuildServices(string provider, string connectionString, string prefix = ApiKeyFormat.DefaultPrefix)
+    internal static ServiceProvider BuildServices(
+        string provider,
+        string connectionString,
+        string prefix = ApiKeyFormat.DefaultPrefix,
+        string? redis = null,
+        string redisPrefix = RedisBroadcast.DefaultPrefix)
     {
         var normalized = provider.ToLowerInvariant();
         if (normalized is not ("sqlite" or "postgres" or "postgresql"))
@@ -301,14 +352,28 @@ internal static class KeysCommand
         services.AddDbContext<ApiKeyDbContext>(options => _ = normalized == "sqlite"
             ? options.UseSqlite(connectionString)
             : options.UseNpgsql(connectionString));
-        services.AddLayeredAuth().AddApiKeys(options =>
+        var layered = services.AddLayeredAuth().AddApiKeys(options =>
         {
             options.UseEntityFrameworkCore<ApiKeyDbContext>();
             options.Prefix = prefix;
             ConfigureOptions?.Invoke(options);
         });
+        if (redis is not null)
+        {
+            layered.AddRedis(options =>
+            {
+                options.Configuration = redis;
+                options.KeyPrefix = redisPrefix;
+            });
+        }
+
         return services.BuildServiceProvider();
     }
+
+    private static Task WriteBroadcastAsync(ParseResult parse, string what) =>
+        parse.InvocationConfiguration.Error.WriteLineAsync(RedisBroadcast.ValueOf(parse, Redis) is null
+            ? $"Not broadcast (no --redis): other instances apply the {what} when their cache entry expires, within LayeredAuth:ApiKeys:CacheLifetime (60 s by default). Pass --redis <configuration> to tell them now."
+            : $"Broadcast on Redis: every instance sharing it applies the {what} now.");
 
     private static bool TryParseDuration(ParseResult parse, string name, string? value, bool allowZero, out TimeSpan? duration)
     {

@@ -53,6 +53,7 @@ public static class ApiKeyAuthenticationExtensions
         services.TryAddSingleton<IApiKeyStore>(sp =>
             sp.GetRequiredService<IOptionsMonitor<ApiKeyAuthenticationOptions>>().Get(Scheme).StoreFactory?.Invoke(sp) ?? new InMemoryApiKeyStore());
         services.TryAddSingleton<IApiKeyRevocationNotifier, NoOpApiKeyRevocationNotifier>();
+        services.TryAddSingleton<IApiKeyAttemptBudgets>(sp => new LocalApiKeyAttemptBudgets(sp.GetRequiredService<IOptionsMonitor<ApiKeyAuthenticationOptions>>()));
         services.TryAddSingleton<ApiKeyVerifier>();
         services.TryAddSingleton<ApiKeyTelemetry>();
         services.TryAddSingleton<ApiKeyUsageRecorder>();

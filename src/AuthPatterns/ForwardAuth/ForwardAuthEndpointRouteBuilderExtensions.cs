@@ -12,7 +12,7 @@ public static class ForwardAuthEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>GET <paramref name="pattern"/></c> to sign the user out: it forgets this service's cached answer for the
-    /// session, deletes the token cookie (if one is configured) and redirects to the portal's
+    /// session (on every instance, when they share Redis through <c>AddRedis()</c>), deletes the token cookie (if one is configured) and redirects to the portal's
     /// <see cref="ForwardAuthAuthenticationOptions.LogoutUrl"/>, where the session itself ends. Without a logout URL it answers 204.
     /// </summary>
     /// <param name="endpoints">The route builder.</param>
@@ -28,13 +28,13 @@ public static class ForwardAuthEndpointRouteBuilderExtensions
             .WithDisplayName("Forward-auth sign-out");
     }
 
-    private static Task SignOutAsync(HttpContext context)
+    private static async Task SignOutAsync(HttpContext context)
     {
         const string scheme = LayeredAuthSchemes.ForwardAuth;
         var options = context.RequestServices.GetRequiredService<IOptionsMonitor<ForwardAuthAuthenticationOptions>>().Get(scheme);
         if (ForwardAuthCredential.ReadPortalCookies(context.Request, options.CookieName!) is { } cookies)
         {
-            context.RequestServices.GetRequiredService<ForwardAuthSessionVerifier>().Forget(scheme, cookies);
+            await context.RequestServices.GetRequiredService<ForwardAuthSessionVerifier>().ForgetAsync(scheme, options, cookies, context.RequestAborted);
         }
 
         if (options.TokenCookieName is { } tokenCookie && context.Request.Cookies.ContainsKey(tokenCookie))
@@ -46,10 +46,9 @@ public static class ForwardAuthEndpointRouteBuilderExtensions
         if (options.LogoutUrl is null)
         {
             context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return Task.CompletedTask;
+            return;
         }
 
         context.Response.Redirect(options.LogoutUrl.AbsoluteUri);
-        return Task.CompletedTask;
     }
 }

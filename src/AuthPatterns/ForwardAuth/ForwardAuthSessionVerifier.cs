@@ -19,15 +19,22 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     private readonly ForwardAuthVerifyClient _client;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ForwardAuthSessionVerifier> _logger;
+    private readonly IForwardAuthSignOutNotifier? _signOuts;
 
     private readonly ForwardAuthTelemetry _telemetry;
 
-    public ForwardAuthSessionVerifier(ForwardAuthVerifyClient client, TimeProvider timeProvider, ILogger<ForwardAuthSessionVerifier> logger, ForwardAuthTelemetry telemetry)
+    public ForwardAuthSessionVerifier(
+        ForwardAuthVerifyClient client,
+        TimeProvider timeProvider,
+        ILogger<ForwardAuthSessionVerifier> logger,
+        ForwardAuthTelemetry telemetry,
+        IForwardAuthSignOutNotifier? signOuts = null)
     {
         _telemetry = telemetry;
         _client = client;
         _timeProvider = timeProvider;
         _logger = logger;
+        _signOuts = signOuts;
     }
 
     public async Task<(ForwardAuthVerifyResult Result, bool FromCache)> VerifyAsync(
@@ -53,12 +60,40 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         return (await state.Cache.ShareAsync(key, call, static c => c.Verifier.CallPortalAsync(c), requestAborted), false);
     }
 
-    /// <summary>Drops every cached answer for a cookie, so a sign-out through this service takes effect here at once.</summary>
-    public void Forget(string scheme, string cookieHeader)
+    /// <summary>
+    /// Drops every cached answer for a cookie, so a sign-out through this service takes effect here at once, and
+    /// announces it to the other instances when they share a broadcast channel.
+    /// </summary>
+    public Task ForgetAsync(string scheme, ForwardAuthAuthenticationOptions options, string cookieHeader, CancellationToken cancellationToken)
+    {
+        var state = State(scheme, options);
+        var session = state.Cache.KeyOf(cookieHeader);
+        Forget(scheme, session);
+        return _signOuts is null ? Task.CompletedTask : _signOuts.PublishAsync(scheme, session, cancellationToken);
+    }
+
+    /// <summary>Drops every cached answer for a session, named by the answer cache's HMAC of its cookie.</summary>
+    public void Forget(string scheme, CredentialKey session)
     {
         if (_schemes.TryGetValue(scheme, out var state))
         {
-            state.Cache.RemoveWhere(state.Cache.KeyOf(cookieHeader), static (entry, session) => entry.Session == session);
+            state.Cache.RemoveWhere(session, static (entry, session) => entry.Session == session);
+        }
+    }
+
+    /// <summary>
+    /// Drops every cached answer of every scheme and starts the caches again under the current shared secret: after the
+    /// broadcast channel was down, sign-outs may have been missed, and the shared secret may only now be known.
+    /// </summary>
+    public void Reset()
+    {
+        foreach (var scheme in _schemes.Keys)
+        {
+            if (_schemes.TryRemove(scheme, out var state))
+            {
+                // Requests still holding the old state finish with it; it is not disposed under them.
+                state.Cache.Clear();
+            }
         }
     }
 
@@ -146,7 +181,10 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     }
 
     private SchemeState State(string scheme, ForwardAuthAuthenticationOptions options) =>
-        _schemes.GetOrAdd(scheme, static (_, state) => new SchemeState(state.Options, state.Time), (Options: options, Time: _timeProvider));
+        _schemes.GetOrAdd(
+            scheme,
+            static (_, state) => new SchemeState(state.Options, state.Time, state.SignOuts?.SharedSecret),
+            (Options: options, Time: _timeProvider, SignOuts: _signOuts));
 
     private async Task<ForwardAuthVerifyResult> CallPortalAsync(PortalCall call)
     {
@@ -200,9 +238,9 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     /// <c>MaxResponseHeadersLength</c> (64 KiB), so the cache holds at most <c>CacheSizeLimit</c> times that; typical
     /// answers are a few hundred bytes.
     /// </summary>
-    private sealed class SchemeState(ForwardAuthAuthenticationOptions options, TimeProvider time)
+    private sealed class SchemeState(ForwardAuthAuthenticationOptions options, TimeProvider time, byte[]? sharedSecret)
     {
-        public CredentialCache<CachedSession> Cache { get; } = new(options.CacheSizeLimit, time);
+        public CredentialCache<CachedSession> Cache { get; } = new(options.CacheSizeLimit, time, sharedSecret);
 
         public SemaphoreSlim Limiter { get; } = new(options.MaxConcurrentVerifications, options.MaxConcurrentVerifications);
     }

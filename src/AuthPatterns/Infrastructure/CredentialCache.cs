@@ -36,14 +36,18 @@ internal sealed class CredentialCache<TValue> : IDisposable
 
     /// <param name="sizeLimit">The budget, in the units the callers pass to <see cref="Set"/>.</param>
     /// <param name="time">The clock expiry is read from.</param>
-    public CredentialCache(long sizeLimit, TimeProvider time)
+    /// <param name="secret">
+    /// The HMAC secret, when several instances must name one credential alike (a broadcast sign-out); a random one of
+    /// this process otherwise.
+    /// </param>
+    public CredentialCache(long sizeLimit, TimeProvider time, byte[]? secret = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sizeLimit, 1);
         _sizeLimit = sizeLimit;
         _time = time;
 
-        // One HMAC instance per thread under one random secret: no key schedule per request.
-        var secret = RandomNumberGenerator.GetBytes(32);
+        // One HMAC instance per thread under one secret: no key schedule per request.
+        secret = secret is { Length: >= 32 } shared ? (byte[])shared.Clone() : RandomNumberGenerator.GetBytes(32);
         _hmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret), trackAllValues: true);
     }
 

@@ -40,8 +40,9 @@ internal sealed record SigningKeyRingInspection(IReadOnlyList<SigningKey> Keys, 
 /// <para>
 /// Instances sharing the directory follow each other: every refresh re-reads changed files, drops keys whose file is
 /// gone, and drops keys named by a <c>withdrawn-&lt;kid&gt;.json</c> marker (an emergency retirement). Creating a key
-/// happens under an exclusive lock file, after re-reading the directory, so instances starting together create one key.
-/// Files are written owner-only (0600) in an owner-only directory (0700) on Unix.
+/// happens under an exclusive lock file, after re-reading the directory, so instances starting together create one key;
+/// with <c>AddRedis()</c> also under a lock in Redis (<see cref="ISigningKeyRotationLock"/>), since a volume shared by
+/// several machines may not honour file locks. Files are written owner-only (0600) in an owner-only directory (0700) on Unix.
 /// </para>
 /// <para>
 /// Deletion trusts the clock only when the files agree with it: no file was created in the future, and the current key
@@ -74,9 +75,16 @@ internal sealed class SigningKeyRing
     private DateTimeOffset _nextCheck;
     private DateTimeOffset _lastReload = DateTimeOffset.MinValue;
     private bool _deletionDeferred;
+    private readonly ISigningKeyRotationLock? _rotationLock;
 
-    public SigningKeyRing(IOptions<SigningKeyRingOptions> options, IDataProtectionProvider dataProtection, TimeProvider time, ILogger<SigningKeyRing> logger)
+    public SigningKeyRing(
+        IOptions<SigningKeyRingOptions> options,
+        IDataProtectionProvider dataProtection,
+        TimeProvider time,
+        ILogger<SigningKeyRing> logger,
+        ISigningKeyRotationLock? rotationLock = null)
     {
+        _rotationLock = rotationLock;
         _options = options.Value;
         _options.Validate();
         _protector = (_options.DataProtectionProvider ?? dataProtection).CreateProtector(Purpose);
@@ -248,6 +256,9 @@ internal sealed class SigningKeyRing
             var directoryLock = heldLock ?? AcquireLock();
             try
             {
+                // Instances on several machines sharing the directory also take the shared rotation lock (Redis).
+                using var rotationLock = _rotationLock?.Acquire(LockWait);
+
                 // Another instance may have created the key while this one waited for the lock.
                 Scan();
                 current = CurrentOf(now) ?? Create(now, now);

@@ -176,12 +176,29 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
     // One translation of the manager's refusals for every endpoint: invalid input 400, a key hidden from the caller 404
     // (the same answer as no key at all), a refused grant 403, a state that forbids the change (revoked, expired, changed
     // by others too often) 409. Nothing is written in any of these cases. A store that does not answer is 503 with
-    // Retry-After, as for a key that cannot be verified: the caller tries again, nothing is confirmed.
+    // Retry-After, as for a key that cannot be verified: the caller tries again, nothing is confirmed. A change stored but
+    // not announced to the other instances is 503, saying so; a roll's new key is in that answer, since it is stored and
+    // shown nowhere else.
     private static async Task<IResult> RunAsync(Func<Task<IResult>> work)
     {
         try
         {
             return await work();
+        }
+        catch (ApiKeyChangeNotBroadcastException notBroadcast)
+        {
+            var extensions = new Dictionary<string, object?> { ["keyId"] = notBroadcast.KeyId, ["stored"] = true, ["broadcast"] = false };
+            if (notBroadcast.RolledKey is { } rolled)
+            {
+                extensions["key"] = rolled.Key;
+                extensions["info"] = rolled.Info;
+            }
+
+            return new NoStoreResult(Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Stored but not yet broadcast",
+                detail: notBroadcast.Message,
+                extensions: extensions));
         }
         catch (ArgumentException exception)
         {
@@ -211,6 +228,15 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
                 .Get(ApiKeyAuthenticationDefaults.AuthenticationScheme).OverloadRetryAfter;
             httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The key store is unavailable", detail: detail).ExecuteAsync(httpContext);
+        }
+    }
+
+    private sealed class NoStoreResult(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.CacheControl = "no-store";
+            return inner.ExecuteAsync(httpContext);
         }
     }
 }

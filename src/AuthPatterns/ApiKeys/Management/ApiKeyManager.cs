@@ -7,7 +7,8 @@ namespace AuthPatterns.ApiKeys;
 /// <summary>
 /// The one door to the lifecycle of API keys: create (the key is returned once and never stored), list and get
 /// (never a key or a hash), revoke, roll, and change scopes, expiry and networks. Every change drops the key from this
-/// instance's cache at once and is announced to the others through <see cref="IApiKeyRevocationNotifier"/>.
+/// instance's cache at once and is announced to the others through <see cref="IApiKeyRevocationNotifier"/>; when the
+/// announcement fails, the change stays stored and the call throws <see cref="ApiKeyChangeNotBroadcastException"/>.
 /// </summary>
 /// <remarks>
 /// The manager trusts its caller (the application's own code, the tool): it checks what is asked for, not who asks.
@@ -126,6 +127,7 @@ public sealed class ApiKeyManager
     /// <param name="cancellationToken">Cancels the revocation.</param>
     /// <returns><see langword="false"/> when there is no such key.</returns>
     /// <exception cref="ArgumentException">The reason is empty, too long or holds control characters.</exception>
+    /// <exception cref="ApiKeyChangeNotBroadcastException">The change is stored and applied on this instance, but announcing it to the other instances failed.</exception>
     public async Task<bool> RevokeAsync(string keyId, string reason, CancellationToken cancellationToken = default) =>
         await RevokeCoreAsync(keyId, reason, guard: null, cancellationToken) is not null;
 
@@ -141,6 +143,7 @@ public sealed class ApiKeyManager
     /// <returns>The new key, or <see langword="null"/> when there is no such key.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The grace period is negative or longer than <see cref="MaxGracePeriod"/>.</exception>
     /// <exception cref="InvalidOperationException">The key is revoked or expired.</exception>
+    /// <exception cref="ApiKeyChangeNotBroadcastException">The change is stored and applied on this instance, but announcing it to the other instances failed.</exception>
     public Task<CreatedApiKey?> RollAsync(string keyId, TimeSpan gracePeriod, CancellationToken cancellationToken = default) =>
         RollCoreAsync(keyId, gracePeriod, guard: null, cancellationToken);
 
@@ -149,6 +152,7 @@ public sealed class ApiKeyManager
     /// <param name="scopes">The new scopes; at least one.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
     /// <returns>The updated information, or <see langword="null"/> when there is no such key.</returns>
+    /// <exception cref="ApiKeyChangeNotBroadcastException">The change is stored and applied on this instance, but announcing it to the other instances failed.</exception>
     public Task<ApiKeyInfo?> SetScopesAsync(string keyId, IReadOnlyList<string> scopes, CancellationToken cancellationToken = default) =>
         SetScopesCoreAsync(keyId, scopes, guard: null, cancellationToken);
 
@@ -157,6 +161,7 @@ public sealed class ApiKeyManager
     /// <param name="expiresAt">The new expiry, or <see langword="null"/> for never.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
     /// <returns>The updated information, or <see langword="null"/> when there is no such key.</returns>
+    /// <exception cref="ApiKeyChangeNotBroadcastException">The change is stored and applied on this instance, but announcing it to the other instances failed.</exception>
     public Task<ApiKeyInfo?> SetExpiryAsync(string keyId, DateTimeOffset? expiresAt, CancellationToken cancellationToken = default) =>
         SetExpiryCoreAsync(keyId, expiresAt, guard: null, cancellationToken);
 
@@ -165,6 +170,7 @@ public sealed class ApiKeyManager
     /// <param name="networks">CIDR networks; empty for anywhere.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
     /// <returns>The updated information, or <see langword="null"/> when there is no such key.</returns>
+    /// <exception cref="ApiKeyChangeNotBroadcastException">The change is stored and applied on this instance, but announcing it to the other instances failed.</exception>
     public Task<ApiKeyInfo?> SetAllowedNetworksAsync(string keyId, IReadOnlyList<string> networks, CancellationToken cancellationToken = default) =>
         SetAllowedNetworksCoreAsync(keyId, networks, guard: null, cancellationToken);
 
@@ -175,7 +181,7 @@ public sealed class ApiKeyManager
     {
         CheckText(reason, MaxRevocationReasonLength, "revocation reason", nameof(reason), required: true);
         var now = _time.GetUtcNow();
-        var (record, written) = await ChangeAsync(keyId, guard, r =>
+        var (record, written, notBroadcast) = await ChangeAsync(keyId, guard, r =>
         {
             if (r.RevokedAt is not null)
             {
@@ -186,12 +192,23 @@ public sealed class ApiKeyManager
             r.RevocationReason = reason;
             return true;
         }, cancellationToken);
-        if (written)
+        if (record is null)
         {
-            _logger.KeyRevoked(record!.Id, reason);
+            return null;
         }
 
-        return record is null ? null : ApiKeyInfo.From(record);
+        if (written)
+        {
+            _logger.KeyRevoked(record.Id, reason);
+        }
+        else
+        {
+            // Revoked already: announced again, so revoking once more after a failed broadcast reaches the others.
+            notBroadcast = await AfterChangeAsync(record.Id, cancellationToken);
+        }
+
+        ThrowIfNotBroadcast(record.Id, notBroadcast, rolledKey: null);
+        return ApiKeyInfo.From(record);
     }
 
     internal async Task<CreatedApiKey?> RollCoreAsync(string keyId, TimeSpan gracePeriod, Action<ApiKeyInfo>? guard, CancellationToken cancellationToken)
@@ -245,10 +262,12 @@ public sealed class ApiKeyManager
             if (await StoreAsync(static (store, state, ct) => store.RollAsync(state.successor, state.old, ct), (successor, old), $"The API-key store did not answer when the roll of key {old.Id} was written; the roll is not confirmed.", cancellationToken))
             {
                 _verifier.Evict(successor.Id);
-                await AfterChangeAsync(old.Id, cancellationToken);
+                var notBroadcast = await AfterChangeAsync(old.Id, cancellationToken);
                 _logger.KeyCreated(successor.Id, successor.OwnerId);
                 _logger.KeyRolled(old.Id, successor.Id, old.ExpiresAt.Value);
-                return new CreatedApiKey(key, ApiKeyInfo.From(successor));
+                var created = new CreatedApiKey(key, ApiKeyInfo.From(successor));
+                ThrowIfNotBroadcast(old.Id, notBroadcast, created);
+                return created;
             }
 
             ThrowIfTooManyAttempts(attempt, keyId);
@@ -272,7 +291,7 @@ public sealed class ApiKeyManager
 
     private async Task<ApiKeyInfo?> ChangeAndLogAsync(string keyId, string what, Action<ApiKeyInfo>? guard, Action<ApiKeyRecord> change, CancellationToken cancellationToken)
     {
-        var (record, _) = await ChangeAsync(keyId, guard, r =>
+        var (record, _, notBroadcast) = await ChangeAsync(keyId, guard, r =>
         {
             change(r);
             return true;
@@ -283,13 +302,14 @@ public sealed class ApiKeyManager
         }
 
         _logger.KeyChanged(record.Id, what);
+        ThrowIfNotBroadcast(record.Id, notBroadcast, rolledKey: null);
         return ApiKeyInfo.From(record);
     }
 
     // Reads, changes and writes with the version read; when another write got in first, starts again from a fresh
     // read, so the change is made on what is stored (a revocation made meanwhile included). `change` returns false when
-    // there is nothing to write.
-    private async Task<(ApiKeyRecord? Record, bool Written)> ChangeAsync(
+    // there is nothing to write. A failed announcement is returned, to be thrown once the change is logged.
+    private async Task<(ApiKeyRecord? Record, bool Written, Exception? NotBroadcast)> ChangeAsync(
         string keyId, Action<ApiKeyInfo>? guard, Func<ApiKeyRecord, bool> change, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -297,14 +317,14 @@ public sealed class ApiKeyManager
             var record = await FindAsync(keyId, cancellationToken);
             if (record is null)
             {
-                return (null, false);
+                return (null, false, null);
             }
 
             guard?.Invoke(ApiKeyInfo.From(record));
             var (revokedAt, reason) = (record.RevokedAt, record.RevocationReason);
             if (!change(record))
             {
-                return (record, false);
+                return (record, false, null);
             }
 
             if (revokedAt is not null)
@@ -316,8 +336,7 @@ public sealed class ApiKeyManager
             if (await StoreAsync(static (store, record, ct) => store.UpdateAsync(record, ct), record, $"The API-key store did not answer when the change of key {record.Id} was written; the change is not confirmed.", cancellationToken))
             {
                 record.Version++;
-                await AfterChangeAsync(record.Id, cancellationToken);
-                return (record, true);
+                return (record, true, await AfterChangeAsync(record.Id, cancellationToken));
             }
 
             ThrowIfTooManyAttempts(attempt, keyId);
@@ -352,16 +371,28 @@ public sealed class ApiKeyManager
         return new CreatedApiKey(key, ApiKeyInfo.From(record));
     }
 
-    private async Task AfterChangeAsync(string keyId, CancellationToken cancellationToken)
+    // Drops the key here and announces the change; returns why the announcement failed, or null.
+    private async Task<Exception?> AfterChangeAsync(string keyId, CancellationToken cancellationToken)
     {
         _verifier.Evict(keyId);
         try
         {
             await _notifier.PublishAsync(keyId, cancellationToken);
+            return null;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             _logger.RevocationPublishFailed(keyId, exception);
+            return exception;
+        }
+    }
+
+    // The change is stored and applied here; the caller learns that the other instances do not know of it yet.
+    private void ThrowIfNotBroadcast(string keyId, Exception? notBroadcast, CreatedApiKey? rolledKey)
+    {
+        if (notBroadcast is not null)
+        {
+            throw new ApiKeyChangeNotBroadcastException(keyId, _options.CacheLifetime, rolledKey, notBroadcast);
         }
     }
 

@@ -30,6 +30,7 @@ internal sealed record ApiKeyVerification(string Outcome, string? KeyId, ApiKeyR
 /// reserved verification, so the owner of a key under attack, calling from an address of its own, verifies and is
 /// cached, while the guessing addresses are refused without a hash. A cache hit never consults a budget. Hash work per
 /// key id per window is thus at most its budget plus one per distinct address, and each address stays within its own.
+/// The budgets are counted by <see cref="IApiKeyAttemptBudgets"/>: on this instance, or shared by all instances.
 /// </para>
 /// </summary>
 internal sealed class ApiKeyVerifier : IDisposable
@@ -43,13 +44,12 @@ internal sealed class ApiKeyVerifier : IDisposable
     private readonly CredentialCache<CachedKey> _verified;
     private readonly CredentialIdMemory _ids;
     private readonly ConcurrencyLimiter _hashSlots;
-    private readonly PartitionedRateLimiter<string> _perKey;
-    private readonly PartitionedRateLimiter<string> _perAddress;
-    private readonly PartitionedRateLimiter<string> _reserved;
+    private readonly IApiKeyAttemptBudgets _budgets;
 
     public ApiKeyVerifier(
         IApiKeyStore store,
         ApiKeyHasher hasher,
+        IApiKeyAttemptBudgets budgets,
         IOptionsMonitor<ApiKeyAuthenticationOptions> options,
         TimeProvider time,
         ILogger<ApiKeyVerifier> logger,
@@ -58,6 +58,7 @@ internal sealed class ApiKeyVerifier : IDisposable
         _telemetry = telemetry;
         _store = store;
         _hasher = hasher;
+        _budgets = budgets;
         _time = time;
         _logger = logger;
         _options = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
@@ -71,9 +72,6 @@ internal sealed class ApiKeyVerifier : IDisposable
             QueueLimit = _options.MaxQueuedVerifications,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        _perKey = Budget(_options.MaxVerificationsPerKey, _options.FailedAttemptWindow);
-        _perAddress = Budget(_options.MaxVerificationsPerAddress, _options.FailedAttemptWindow);
-        _reserved = Budget(1, _options.FailedAttemptWindow);
     }
 
     public ApiKeyAuthenticationOptions Options => _options;
@@ -168,9 +166,6 @@ internal sealed class ApiKeyVerifier : IDisposable
     {
         _verified.Dispose();
         _hashSlots.Dispose();
-        _perKey.Dispose();
-        _perAddress.Dispose();
-        _reserved.Dispose();
     }
 
     private async Task<ApiKeyVerification> VerifyHashAsync(string presented, CredentialKey cacheKey, ApiKeyRecord record, IPNetwork[] networks, string partition, long epoch)
@@ -185,7 +180,8 @@ internal sealed class ApiKeyVerifier : IDisposable
 
         // Look before taking a slot, so a throttled caller never occupies one; take the permits only when hashing.
         var pair = string.Concat(record.Id, "\n", partition);
-        if (!HasBudget(_perAddress, partition) || (!HasBudget(_perKey, record.Id) && !HasBudget(_reserved, pair)))
+        if (!await _budgets.HasPermitAsync(ApiKeyBudget.Address, partition)
+            || (!await _budgets.HasPermitAsync(ApiKeyBudget.Key, record.Id) && !await _budgets.HasPermitAsync(ApiKeyBudget.Reserved, pair)))
         {
             return new ApiKeyVerification(ApiKeyOutcomes.RateLimited, record.Id);
         }
@@ -197,16 +193,13 @@ internal sealed class ApiKeyVerifier : IDisposable
             return new ApiKeyVerification(ApiKeyOutcomes.Overloaded, record.Id);
         }
 
-        using var addressPermit = _perAddress.AttemptAcquire(partition);
-        if (!addressPermit.IsAcquired)
+        if (!await _budgets.TryTakeAsync(ApiKeyBudget.Address, partition))
         {
             return new ApiKeyVerification(ApiKeyOutcomes.RateLimited, record.Id);
         }
 
         // The key's budget first; when guesses spent it, the address's one reserved verification for this key id.
-        using var keyPermit = _perKey.AttemptAcquire(record.Id);
-        using var reservedPermit = keyPermit.IsAcquired ? null : _reserved.AttemptAcquire(pair);
-        if (reservedPermit is { IsAcquired: false })
+        if (!await _budgets.TryTakeAsync(ApiKeyBudget.Key, record.Id) && !await _budgets.TryTakeAsync(ApiKeyBudget.Reserved, pair))
         {
             return new ApiKeyVerification(ApiKeyOutcomes.RateLimited, record.Id);
         }
@@ -217,7 +210,7 @@ internal sealed class ApiKeyVerifier : IDisposable
         if (!valid)
         {
             // A guessing address loses its reserved verification of this key id for the rest of the window.
-            _reserved.AttemptAcquire(pair).Dispose();
+            await _budgets.TryTakeAsync(ApiKeyBudget.Reserved, pair);
             return new ApiKeyVerification(ApiKeyOutcomes.InvalidSecret, record.Id);
         }
 
@@ -326,26 +319,6 @@ internal sealed class ApiKeyVerifier : IDisposable
         }
     }
 
-    private static bool HasBudget(PartitionedRateLimiter<string> limiter, string partition) =>
-        limiter.GetStatistics(partition) is not { CurrentAvailablePermits: <= 0 };
-
-    // One token bucket per address, key id or key id and address, created on first look. The partitioned limiter drops
-    // a bucket once it has been full (unspent) for 10 seconds, so the buckets held are those spent within the last
-    // window (at most one per hash run, and hashes are bounded by the budgets and the Argon2id slots) plus those only
-    // looked at in the last 10 seconds: bounded by the request rate, never by how many distinct addresses or ids were
-    // ever seen. The partitioned limiter's own 100 ms heartbeat refills them (no auto-replenishment), so a bucket costs
-    // no timer of its own.
-    private static PartitionedRateLimiter<string> Budget(int permits, TimeSpan window) =>
-        PartitionedRateLimiter.Create<string, string>(partition => RateLimitPartition.GetTokenBucketLimiter(
-            partition,
-            _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = permits,
-                TokensPerPeriod = permits,
-                ReplenishmentPeriod = window,
-                QueueLimit = 0,
-                AutoReplenishment = false,
-            }));
 
     private sealed record CachedKey(ApiKeyRecord Record, IPNetwork[] Networks);
 }

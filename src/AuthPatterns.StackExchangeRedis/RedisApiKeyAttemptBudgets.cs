@@ -1,0 +1,143 @@
+using System.Diagnostics.Metrics;
+using System.Threading.RateLimiting;
+using AuthPatterns.ApiKeys;
+using AuthPatterns.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RedisRateLimiting;
+using StackExchange.Redis;
+
+namespace AuthPatterns.StackExchangeRedis;
+
+/// <summary>
+/// The failed-attempt budgets shared by every instance: one token bucket in Redis per address, key id, or key id and
+/// address (RedisRateLimiting's token bucket, one Lua script per look or take), so guesses spread over several instances
+/// spend one budget. While Redis is unreachable each instance counts on its own budgets instead (the fallback is logged
+/// once, counted on the meter, and the Redis health check reports Degraded): no request fails or waits because Redis is
+/// down. The Argon2id concurrency limit is never shared; it protects this instance's processor.
+/// </summary>
+internal sealed class RedisApiKeyAttemptBudgets : IApiKeyAttemptBudgets, IDisposable
+{
+    /// <summary>Decisions taken on this instance's own budgets because Redis was unreachable, tagged <c>budget</c>.</summary>
+    internal static readonly Counter<long> Fallbacks = LayeredAuthTelemetry.Meter.CreateCounter<long>(
+        "authpatterns.redis.budget_fallbacks", unit: "{decision}", description: "Failed-attempt budget decisions taken per instance because Redis was unreachable.");
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly LocalApiKeyAttemptBudgets _local;
+    private readonly ILogger _logger;
+    private readonly PartitionedRateLimiter<string> _perKey;
+    private readonly PartitionedRateLimiter<string> _perAddress;
+    private readonly PartitionedRateLimiter<string> _reserved;
+    private int _perInstance;
+
+    public RedisApiKeyAttemptBudgets(
+        IConnectionMultiplexer redis,
+        IOptionsMonitor<ApiKeyAuthenticationOptions> options,
+        IOptions<LayeredAuthRedisOptions> redisOptions,
+        ILogger<RedisApiKeyAttemptBudgets> logger)
+    {
+        _redis = redis;
+        _logger = logger;
+        var keys = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
+        _local = new LocalApiKeyAttemptBudgets(keys);
+        var prefix = redisOptions.Value.KeyPrefix + ":budget:";
+        _perKey = Budget(prefix + "key:", keys.MaxVerificationsPerKey, keys.FailedAttemptWindow);
+        _perAddress = Budget(prefix + "address:", keys.MaxVerificationsPerAddress, keys.FailedAttemptWindow);
+        _reserved = Budget(prefix + "reserved:", 1, keys.FailedAttemptWindow);
+    }
+
+    /// <summary>Whether the last decision was taken on this instance's own budgets.</summary>
+    public bool IsPerInstance => Volatile.Read(ref _perInstance) == 1;
+
+    public async ValueTask<bool> HasPermitAsync(ApiKeyBudget budget, string partition)
+    {
+        if (_redis.IsConnected)
+        {
+            try
+            {
+                // Asking for no permit spends nothing and answers what is left.
+                using var lease = await LimiterOf(budget).AcquireAsync(partition, permitCount: 0);
+                Shared();
+                return !lease.TryGetMetadata(RateLimitMetadataName.Remaining, out var remaining) || remaining > 0;
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                PerInstance(budget, exception);
+                return _local.HasPermit(budget, partition);
+            }
+        }
+
+        PerInstance(budget, exception: null);
+        return _local.HasPermit(budget, partition);
+    }
+
+    public async ValueTask<bool> TryTakeAsync(ApiKeyBudget budget, string partition)
+    {
+        if (_redis.IsConnected)
+        {
+            try
+            {
+                using var lease = await LimiterOf(budget).AcquireAsync(partition, permitCount: 1);
+                Shared();
+                return lease.IsAcquired;
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                PerInstance(budget, exception);
+                return _local.TryTake(budget, partition);
+            }
+        }
+
+        PerInstance(budget, exception: null);
+        return _local.TryTake(budget, partition);
+    }
+
+    public void Dispose()
+    {
+        _local.Dispose();
+        _perKey.Dispose();
+        _perAddress.Dispose();
+        _reserved.Dispose();
+    }
+
+    private void PerInstance(ApiKeyBudget budget, Exception? exception)
+    {
+        Fallbacks.Add(1, new KeyValuePair<string, object?>("budget", budget switch
+        {
+            ApiKeyBudget.Address => "address",
+            ApiKeyBudget.Key => "key",
+            _ => "reserved",
+        }));
+        if (Interlocked.Exchange(ref _perInstance, 1) == 0)
+        {
+            _logger.BudgetsPerInstance(exception);
+        }
+    }
+
+    private void Shared()
+    {
+        if (Volatile.Read(ref _perInstance) == 1 && Interlocked.Exchange(ref _perInstance, 0) == 1)
+        {
+            _logger.BudgetsSharedAgain();
+        }
+    }
+
+    private PartitionedRateLimiter<string> LimiterOf(ApiKeyBudget budget) => budget switch
+    {
+        ApiKeyBudget.Address => _perAddress,
+        ApiKeyBudget.Key => _perKey,
+        _ => _reserved,
+    };
+
+    // The Redis key of a bucket is rl:tb:{prefix:budget:kind:partition}; a key id and an address are joined by a slash.
+    private PartitionedRateLimiter<string> Budget(string prefix, int permits, TimeSpan window) =>
+        PartitionedRateLimiter.Create<string, string>(partition => RedisRateLimitPartition.GetTokenBucketRateLimiter(
+            prefix + partition.Replace('\n', '/'),
+            _ => new RedisTokenBucketRateLimiterOptions
+            {
+                ConnectionMultiplexerFactory = () => _redis,
+                TokenLimit = permits,
+                TokensPerPeriod = permits,
+                ReplenishmentPeriod = window,
+            }));
+}

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using AuthPatterns.Issuing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AuthPatterns.StackExchangeRedis;
+
+/// <summary>
+/// The signing-key rotation lock in Redis: <c>SET {prefix}:signing-key-rotation {token} NX PX 30000</c>, released only
+/// by its holder (the token is compared before the delete), so two instances sharing a key ring never both create a
+/// successor. A holder that dies frees the lock when it expires. While Redis is unreachable the ring rotates under its
+/// lock file alone (logged once per outage, as event 5012).
+/// </summary>
+internal sealed class RedisSigningKeyRotationLock : ISigningKeyRotationLock
+{
+    /// <summary>Longer than any key creation; a holder that died frees the lock after this.</summary>
+    internal static readonly TimeSpan Expiry = TimeSpan.FromSeconds(30);
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ILogger _logger;
+    private int _unreachable;
+
+    public RedisSigningKeyRotationLock(IConnectionMultiplexer redis, IOptions<LayeredAuthRedisOptions> options, ILogger<RedisSigningKeyRotationLock> logger)
+    {
+        _redis = redis;
+        _logger = logger;
+        Key = options.Value.KeyPrefix + ":signing-key-rotation";
+    }
+
+    public RedisKey Key { get; }
+
+    public IDisposable? Acquire(TimeSpan wait)
+    {
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var attempts = Math.Max(1, (int)(wait.TotalMilliseconds / 20));
+        for (var attempt = 0; attempt < attempts; attempt++)
+        {
+            if (!_redis.IsConnected)
+            {
+                return Unreachable(exception: null);
+            }
+
+            try
+            {
+                if (_redis.GetDatabase().LockTake(Key, token, Expiry))
+                {
+                    Interlocked.Exchange(ref _unreachable, 0);
+                    return new Held(this, token);
+                }
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                return Unreachable(exception);
+            }
+
+            // Not a clock reading: a pause before the next attempt, as for the lock file.
+            Thread.Sleep(Random.Shared.Next(5, 35));
+        }
+
+        throw new TimeoutException(
+            $"Another instance held the signing-key rotation lock in Redis ({Key}) for longer than {wait.TotalSeconds:0} s; no key was created. It expires by itself after {Expiry.TotalSeconds:0} s.");
+    }
+
+    private IDisposable? Unreachable(Exception? exception)
+    {
+        if (Interlocked.Exchange(ref _unreachable, 1) == 0)
+        {
+            _logger.RotationLockUnreachable(exception);
+        }
+
+        return null;
+    }
+
+    private void Release(string token)
+    {
+        try
+        {
+            _redis.GetDatabase().LockRelease(Key, token);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // The lock expires by itself.
+            _logger.RotationLockUnreachable(exception);
+        }
+    }
+
+    private sealed class Held(RedisSigningKeyRotationLock owner, string token) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.Release(token);
+            }
+        }
+    }
+}
