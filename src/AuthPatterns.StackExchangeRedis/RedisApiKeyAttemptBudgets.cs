@@ -19,8 +19,7 @@ namespace AuthPatterns.StackExchangeRedis;
 internal sealed class RedisApiKeyAttemptBudgets : IApiKeyAttemptBudgets, IDisposable
 {
     /// <summary>Decisions taken on this instance's own budgets because Redis was unreachable, tagged <c>budget</c>.</summary>
-    internal static readonly Counter<long> Fallbacks = LayeredAuthTelemetry.Meter.CreateCounter<long>(
-        "authpatterns.redis.budget_fallbacks", unit: "{decision}", description: "Failed-attempt budget decisions taken per instance because Redis was unreachable.");
+    private readonly Counter<long> _fallbacks;
 
     private readonly IConnectionMultiplexer _redis;
     private readonly LocalApiKeyAttemptBudgets _local;
@@ -34,8 +33,11 @@ internal sealed class RedisApiKeyAttemptBudgets : IApiKeyAttemptBudgets, IDispos
         IConnectionMultiplexer redis,
         IOptionsMonitor<ApiKeyAuthenticationOptions> options,
         IOptions<LayeredAuthRedisOptions> redisOptions,
-        ILogger<RedisApiKeyAttemptBudgets> logger)
+        ILogger<RedisApiKeyAttemptBudgets> logger,
+        IMeterFactory meterFactory)
     {
+        _fallbacks = LayeredAuthMetrics.CreateMeter(meterFactory).CreateCounter<long>(
+            "authpatterns.redis.budget_fallbacks", unit: "{decision}", description: "Failed-attempt budget decisions taken per instance because Redis was unreachable.");
         _redis = redis;
         _logger = logger;
         var keys = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
@@ -102,7 +104,7 @@ internal sealed class RedisApiKeyAttemptBudgets : IApiKeyAttemptBudgets, IDispos
 
     private void PerInstance(ApiKeyBudget budget, Exception? exception)
     {
-        Fallbacks.Add(1, new KeyValuePair<string, object?>("budget", budget switch
+        _fallbacks.Add(1, new KeyValuePair<string, object?>("budget", budget switch
         {
             ApiKeyBudget.Address => "address",
             ApiKeyBudget.Key => "key",

@@ -401,6 +401,12 @@ public sealed class AuthPostureReportTests
 
         public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => Task.FromResult(0);
 
+        public Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task<IReadOnlyList<ApiKeyUsageCount>> ListUsageCountsAsync(string? keyId, DateTimeOffset since, CancellationToken cancellationToken = default) => throw Down();
+
+        public Task<int> DeleteUsageCountsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => Task.FromResult(0);
+
         private static InvalidOperationException Down() => new("database down: Host=db;Password=secret connection");
     }
 }
