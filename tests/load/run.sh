@@ -74,7 +74,7 @@ fi
 # Waits until a line matching $2 appears in file $1 while process $3 lives; prints the first match.
 wait_for_line() {
     local file=$1 pattern=$2 pid=$3 i
-    for i in $(seq 1 600); do
+    for i in $(seq 1 1800); do
         if grep -m1 -E "$pattern" "$file" 2>/dev/null; then return 0; fi
         if ! kill -0 "$pid" 2>/dev/null; then log "process $pid exited; its output:"; cat "$file" >&2; return 1; fi
         sleep 0.1
@@ -118,9 +118,9 @@ SAMPLE_PID=$!
 
 JWKS=$(wait_for_line "$WORK/sample.log" 'JWKS at http://127\.0\.0\.1:[0-9]+/' "$SAMPLE_PID" | grep -oE 'http://127\.0\.0\.1:[0-9]+/\.well-known/jwks\.json')
 BASE=${JWKS%/.well-known/jwks.json}
-wait_for_line "$WORK/sample.log" '^ +curl -H "Authorization: Bearer ' "$SAMPLE_PID" >/dev/null
+wait_for_line "$WORK/sample.log" 'Authorization: Bearer eyJ' "$SAMPLE_PID" >/dev/null
 API_KEY=$(grep -m1 -oE 'ak_test_[A-Za-z0-9_]+' "$WORK/sample.log") || { log "no demo API key in the sample's output"; cat "$WORK/sample.log" >&2; exit 1; }
-TOKEN=$(grep -m1 -oE '^ +eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' "$WORK/sample.log" | tr -d ' ') \
+TOKEN=$(grep -m1 -oE 'Bearer eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+' "$WORK/sample.log" | cut -d' ' -f2) \
     || { log "no token in the sample's output"; cat "$WORK/sample.log" >&2; exit 1; }
 log "sample at $BASE"
 
@@ -312,21 +312,22 @@ if [ "$DOCS" = "1" ] && [ "$failed" -eq 0 ]; then
     SVG="$ROOT/docs/performance-ratios.svg"
     awk -F'|' '/^\| GET / { gsub(/^ +| +$/, "", $2); gsub(/ /, "", $6); print $2 "\t" $6 }' "$WORK/table.md" | awk -F'\t' '
         BEGIN { bar = 22; gap = 8; left = 430; width = 360 }
-        { name[NR] = $1; ratio[NR] = $2 + 0; n = NR }
+        { name[NR] = $1; ratio[NR] = $2 + 0; n = NR; if ($2 + 0 > top) top = $2 + 0 }
         END {
+            scale = width / (top > 1 ? top : 1)
             h = 40 + n * (bar + gap) + 30
             printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", left + width + 60, h
             printf "<text x=\"10\" y=\"20\" font-size=\"14\">requests/s as a ratio to the anonymous /ping of the same run (tests/load/run.sh)</text>\n"
             for (i = 1; i <= n; i++) {
                 y = 34 + (i - 1) * (bar + gap)
-                w = ratio[i] * width
+                w = ratio[i] * scale
                 gsub(/&/, "\\&amp;", name[i]); gsub(/</, "\\&lt;", name[i])
                 printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 8, y + 15, name[i]
                 printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", left, y, w, bar, (name[i] ~ /floor/ ? "#888" : "#3b6ea5")
                 printf "<text x=\"%.1f\" y=\"%d\">%.2f</text>\n", left + w + 4, y + 15, ratio[i]
             }
-            for (r = 0; r <= 1; r += 0.25) {
-                x = left + r * width
+            for (r = 0; r <= (top > 1 ? top : 1); r += 0.25) {
+                x = left + r * scale
                 printf "<line x1=\"%.1f\" y1=\"30\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ccc\" stroke-dasharray=\"2,2\"/>\n", x, x, h - 24
                 printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.2f</text>\n", x, h - 10, r
             }
@@ -335,7 +336,7 @@ if [ "$DOCS" = "1" ] && [ "$failed" -eq 0 ]; then
     {
         echo "<!-- load:begin (written by tests/load/run.sh; do not edit by hand) -->"
         echo
-        echo "Command: \`tests/load/run.sh\`$( [ "$SCALE_FLOOD" = "1" ] && printf ' with `LOAD_SCALE_FLOOD=1`' ), $(date -u '+%Y-%m-%d %H:%M UTC')."
+        echo "Command: \`$(env | grep -E '^LOAD_[A-Z_]+=' | sort | tr '\n' ' ')tests/load/run.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC')."
         echo "Machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null), $CPUS CPUs, $(uname -sr), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /')."
         cat "$WORK/table.md"
         echo

@@ -2,9 +2,9 @@ using System.Net;
 using System.Text.Json;
 using AuthPatterns.ForwardAuth;
 using AuthPatterns.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Options;
 
 namespace AuthPatterns.Tests.ForwardAuth;
