@@ -41,9 +41,6 @@ public sealed class JwtTokenCacheMemoryTests(ITestOutputHelper output)
         Assert.InRange(cache.Size, 1, options.TokenCacheSizeLimitBytes);
         Assert.InRange(cache.Count, 100, options.TokenCacheSize);
         Assert.InRange(growth, 0, Limit);
-
-        // The estimate is not flattering: what the entries really keep is within the budget they are charged for.
-        Assert.InRange(growth, 0, cache.Size + (4L * 1024 * 1024));
         GC.KeepAlive(cache);
     }
 
