@@ -53,4 +53,14 @@ public sealed class LayeredCredentialScheme
     /// (RFC 6750 §3.1 <c>error="insufficient_scope"</c>), for example <c>Bearer</c>; <see langword="null"/> for none.
     /// </summary>
     public string? InsufficientScopeChallenge { get; init; }
+
+    // Selection's answer when this scheme's credential is chosen, and when the endpoint does not accept it: immutable,
+    // so one instance each serves every request.
+    internal LayeredAuthenticationFeature SelectedFeature => _selected ??= new() { SelectedScheme = Name, PresentedSchemes = [Name] };
+
+    internal LayeredAuthenticationFeature NotAllowedFeature =>
+        _notAllowed ??= new() { SelectedScheme = Name, PresentedSchemes = [Name], SchemeNotAllowed = true };
+
+    private LayeredAuthenticationFeature? _selected;
+    private LayeredAuthenticationFeature? _notAllowed;
 }

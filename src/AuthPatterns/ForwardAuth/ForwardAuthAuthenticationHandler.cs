@@ -37,7 +37,9 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     private readonly ForwardAuthSessionVerifier _verifier;
     private readonly LayeredAuthMetrics _metrics;
     private readonly ForwardAuthTelemetry _telemetry;
+    private readonly IOptions<AuthorizationOptions> _authorization;
     private ForwardAuthFailure? _failure;
+    private bool _verificationSkipped;
 
     public ForwardAuthAuthenticationHandler(
         IOptionsMonitor<ForwardAuthAuthenticationOptions> options,
@@ -45,12 +47,14 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         UrlEncoder encoder,
         ForwardAuthSessionVerifier verifier,
         LayeredAuthMetrics metrics,
-        ForwardAuthTelemetry telemetry)
+        ForwardAuthTelemetry telemetry,
+        IOptions<AuthorizationOptions> authorization)
         : base(options, logger, encoder)
     {
         _verifier = verifier;
         _metrics = metrics;
         _telemetry = telemetry;
+        _authorization = authorization;
     }
 
     private new ForwardAuthAuthenticationEvents Events
@@ -111,6 +115,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         _failure = null;
+        _verificationSkipped = false;
 
         if (Options.TokenCookieName is { } tokenCookie
             && Request.Cookies.TryGetValue(tokenCookie, out var token)
@@ -139,6 +144,16 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
 
         if (await TryAnswerFailureAsync())
         {
+            return;
+        }
+
+        if (_verificationSkipped && Context.GetEndpoint() is not null)
+        {
+            // The session was not verified because no endpoint was known when authentication ran, yet an endpoint now
+            // asks who the user is: authentication runs before routing. Sending the browser to the portal would loop.
+            Logger.AuthenticationBeforeRouting();
+            Response.StatusCode = StatusCodes.Status401Unauthorized;
+            Response.Headers.Append(HeaderNames.WWWAuthenticate, $"ForwardAuth realm=\"{Options.Realm}\"");
             return;
         }
 
@@ -186,6 +201,15 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         if (!ForwardAuthCsrf.IsSatisfied(Request, Options))
         {
             return await CsrfRefusedAsync();
+        }
+
+        if (!EndpointMayAskForUser())
+        {
+            // Anonymous endpoints and unmatched paths never need the user: the portal is not asked, so cookies sent to
+            // them (by browsers, or by a flood of made-up sessions) cost nothing.
+            _verificationSkipped = true;
+            _telemetry.Verification("skipped");
+            return AuthenticateResult.NoResult();
         }
 
         // A Host header that is not a valid IDN name makes Request.Host throw: such a host is simply not allowed.
@@ -385,6 +409,28 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         headers.Remove(Options.EmailHeader!);
         headers.Remove(Options.NameHeader!);
         headers.Remove(Options.ProofHeaderName);
+    }
+
+    // An endpoint may ask who the user is when it carries authorization metadata without AllowAnonymous, or when a
+    // fallback policy applies to it; without an endpoint (a 404) only a fallback policy could.
+    private bool EndpointMayAskForUser()
+    {
+        var endpoint = Context.GetEndpoint();
+        if (endpoint is null)
+        {
+            return _authorization.Value.FallbackPolicy is not null;
+        }
+
+        var metadata = endpoint.Metadata;
+        if (metadata.GetMetadata<IAllowAnonymous>() is not null)
+        {
+            return false;
+        }
+
+        return metadata.GetMetadata<IAuthorizeData>() is not null
+            || metadata.GetMetadata<AuthorizationPolicy>() is not null
+            || metadata.GetMetadata<IAuthorizationRequirementData>() is not null
+            || _authorization.Value.FallbackPolicy is not null;
     }
 
     private static bool IsBrowserNavigation(HttpRequest request) =>

@@ -108,7 +108,15 @@ public sealed class ForwardAuthAuthenticationOptions : AuthenticationSchemeOptio
     /// <summary>How long a positive answer of the portal is reused for the same cookie. Defaults to 30 seconds; zero disables the cache.</summary>
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The most sessions kept in the answer cache. Defaults to 10 000.</summary>
+    /// <summary>
+    /// How long the portal's "not signed in" answer is reused for the same cookie (whatever the request), so repeated
+    /// requests with an unknown or expired session, or a flood of them, do not each call the portal. Defaults to 5
+    /// seconds; zero disables it. A session that signs in keeps being refused for at most this long with the same
+    /// cookie (portals issue a new session cookie at sign-in).
+    /// </summary>
+    public TimeSpan NotSignedInCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most sessions kept in the answer cache (and, apart, the most "not signed in" answers). Defaults to 10 000.</summary>
     public int CacheSizeLimit { get; set; } = 10_000;
 
     /// <summary>How long one verify call may take before the request fails closed. Defaults to 2 seconds.</summary>
@@ -341,6 +349,11 @@ public sealed class ForwardAuthAuthenticationOptions : AuthenticationSchemeOptio
         if (CacheDuration < TimeSpan.Zero || CacheDuration > TimeSpan.FromMinutes(10))
         {
             throw Invalid(nameof(CacheDuration), "must be between 0 (no cache) and 10 minutes; a longer cache delays logouts.");
+        }
+
+        if (NotSignedInCacheDuration < TimeSpan.Zero || NotSignedInCacheDuration > TimeSpan.FromMinutes(1))
+        {
+            throw Invalid(nameof(NotSignedInCacheDuration), "must be between 0 (no cache) and 1 minute; a longer cache delays a sign-in that keeps its cookie.");
         }
 
         if (CacheSizeLimit < 1)

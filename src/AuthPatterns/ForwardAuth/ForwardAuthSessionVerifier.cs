@@ -11,7 +11,8 @@ namespace AuthPatterns.ForwardAuth;
 /// scheme's <see cref="CredentialCache{TValue}"/> under the keyed HMAC of the session's own key (the HMAC of the cookie)
 /// joined with what the portal's rules see (method, scheme, host, path and query, client address), so one host's,
 /// method's or path's answer never serves another. Concurrent requests with the same key share one call, and the number
-/// of calls in flight is bounded (excess requests are shed at once, never queued).
+/// of calls in flight is bounded (excess requests are shed at once, never queued). A "not signed in" answer is kept
+/// briefly under the HMAC of the cookie alone, so a cookie the portal does not know is not asked about again at once.
 /// </summary>
 internal sealed class ForwardAuthSessionVerifier : IDisposable
 {
@@ -53,6 +54,15 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
             return (new ForwardAuthVerifyResult(ForwardAuthVerifyStatus.SignedIn, cached.Identity), true);
         }
 
+        // The portal said moments ago that it does not know this session: the same answer, without asking again. Kept
+        // apart from the positive answers, so a flood of made-up cookies never evicts a signed-in user's answer.
+        if (state.NotSignedIn.TryGet(session, out var refused))
+        {
+            _telemetry.Cache(hit: true);
+            _logger.NotSignedInCached();
+            return (refused, true);
+        }
+
         _telemetry.Cache(hit: false);
 
         // The shared call is bounded by its own timeout, never by one caller's cancellation.
@@ -78,6 +88,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         if (_schemes.TryGetValue(scheme, out var state))
         {
             state.Cache.RemoveWhere(session, static (entry, session) => entry.Session == session);
+            state.NotSignedIn.Remove(session);
         }
     }
 
@@ -93,6 +104,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
             {
                 // Requests still holding the old state finish with it; it is not disposed under them.
                 state.Cache.Clear();
+                state.NotSignedIn.Clear();
             }
         }
     }
@@ -102,6 +114,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         foreach (var state in _schemes.Values)
         {
             state.Cache.Dispose();
+            state.NotSignedIn.Dispose();
             state.Limiter.Dispose();
         }
     }
@@ -200,6 +213,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         {
             // Read before the call: a sign-out while it runs keeps its answer out of the cache.
             var generation = state.Cache.Generation;
+            var refusedGeneration = state.NotSignedIn.Generation;
             using var timeout = new CancellationTokenSource(options.VerifyTimeout, _timeProvider);
             var result = await _client.VerifyAsync(options, call.CookieHeader, call.Original, timeout.Token);
             if (result.Status == ForwardAuthVerifyStatus.SignedIn && options.CacheDuration > TimeSpan.Zero)
@@ -209,6 +223,14 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
                     new CachedSession(result.Identity!, call.Session),
                     _timeProvider.GetUtcNow() + options.CacheDuration,
                     generation: generation);
+            }
+            else if (result.Status == ForwardAuthVerifyStatus.NotSignedIn && options.NotSignedInCacheDuration > TimeSpan.Zero)
+            {
+                state.NotSignedIn.Set(
+                    call.Session,
+                    result,
+                    _timeProvider.GetUtcNow() + options.NotSignedInCacheDuration,
+                    generation: refusedGeneration);
             }
 
             return result;
@@ -241,6 +263,10 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     private sealed class SchemeState(ForwardAuthAuthenticationOptions options, TimeProvider time, byte[]? sharedSecret)
     {
         public CredentialCache<CachedSession> Cache { get; } = new(options.CacheSizeLimit, time, sharedSecret);
+
+        // Sessions the portal does not know, by the HMAC of the cookie alone (an unknown session is unknown on every
+        // path): each entry is a key and a shared answer, about 100 bytes, so the default bound costs about 1 MB.
+        public CredentialCache<ForwardAuthVerifyResult> NotSignedIn { get; } = new(options.CacheSizeLimit, time);
 
         public SemaphoreSlim Limiter { get; } = new(options.MaxConcurrentVerifications, options.MaxConcurrentVerifications);
     }

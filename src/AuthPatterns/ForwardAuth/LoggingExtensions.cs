@@ -58,4 +58,10 @@ internal static partial class ForwardAuthLoggingExtensions
 
     [LoggerMessage(4017, LogLevel.Warning, "{Switch} is on: the app trusts X-Forwarded-For from any sender, so any client can choose the address that {AddressChecks} see. Configure ForwardedHeadersOptions with explicit KnownIPNetworks or KnownProxies instead.", EventName = "ForwardedHeadersTrustAnySender")]
     public static partial void ForwardedHeadersTrustAnySender(this ILogger logger, string @switch, string addressChecks);
+
+    [LoggerMessage(4040, LogLevel.Error, "An endpoint asks for the user, but the session was not verified because no endpoint was known when authentication ran: call UseAuthentication() after UseRouting().", EventName = "AuthenticationBeforeRouting")]
+    public static partial void AuthenticationBeforeRouting(this ILogger logger);
+
+    [LoggerMessage(4041, LogLevel.Debug, "The portal recently said it does not know the session; not asking again yet.", EventName = "NotSignedInCached")]
+    public static partial void NotSignedInCached(this ILogger logger);
 }

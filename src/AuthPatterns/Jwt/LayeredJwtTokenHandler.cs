@@ -45,9 +45,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         _keys = keys;
         _cache = cache;
 
-        // Each entry is charged at least its share of the count bound, so the byte budget also holds the cache to
-        // TokenCacheSize entries.
-        _minimumEntrySize = (options.TokenCacheSizeLimitBytes + options.TokenCacheSize - 1) / options.TokenCacheSize;
+        _minimumEntrySize = MinimumEntrySize(options);
         _revocations = revocations;
         _time = time;
         _logger = logger;
@@ -148,7 +146,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             return Result(identity, jwt);
         }
 
-        _cache.Set(key, entry, entry.ExpiresAt, Math.Max(entry.EstimateSize(), _minimumEntrySize));
+        _cache.Set(key, entry, entry.ExpiresAt, CacheCharge(entry, _minimumEntrySize));
         return Success(entry, "valid");
     }
 
@@ -179,6 +177,14 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             identity.AddClaims(granted);
         }
     }
+
+    // Each entry is charged at least its share of the count bound, so the byte budget also holds the cache to
+    // TokenCacheSize entries.
+    internal static long MinimumEntrySize(JwtAuthenticationOptions options) =>
+        (options.TokenCacheSizeLimitBytes + options.TokenCacheSize - 1) / options.TokenCacheSize;
+
+    /// <summary>What an entry costs against the cache's byte budget.</summary>
+    internal static long CacheCharge(ValidatedToken entry, long minimumEntrySize) => Math.Max(entry.EstimateSize(), minimumEntrySize);
 
     private async ValueTask<bool> IsRevokedAsync(ValidatedToken entry)
     {

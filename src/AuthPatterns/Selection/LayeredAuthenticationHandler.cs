@@ -201,6 +201,7 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
 
     private LayeredAuthenticationFeature Select()
     {
+        LayeredCredentialScheme? selected = null;
         string? first = null;
         List<string>? presented = null;
         var credentials = 0;
@@ -216,6 +217,7 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
             if (first is null)
             {
                 first = scheme.Name;
+                selected = scheme;
             }
             else
             {
@@ -230,18 +232,27 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
             return new LayeredAuthenticationFeature { PresentedSchemes = presented ?? (first is null ? [] : [first]), IsAmbiguous = true };
         }
 
-        if (first is null)
+        if (selected is null)
         {
             return Empty;
         }
 
+        // The feature is immutable: each scheme keeps its two possible answers, so a warm request allocates none.
         var allowed = AllowedSchemes();
-        return new LayeredAuthenticationFeature
+        return allowed is not null && !Contains(allowed, selected.Name) ? selected.NotAllowedFeature : selected.SelectedFeature;
+    }
+
+    private static bool Contains(IReadOnlyList<string> schemes, string scheme)
+    {
+        for (var i = 0; i < schemes.Count; i++)
         {
-            SelectedScheme = first,
-            PresentedSchemes = [first],
-            SchemeNotAllowed = allowed is not null && !allowed.Contains(first, StringComparer.Ordinal),
-        };
+            if (string.Equals(schemes[i], scheme, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static readonly LayeredAuthenticationFeature Empty = new();
@@ -275,12 +286,12 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         }
 
         // The scheme that validated the credential is the only authority on it: whatever claim of that type a
-        // credential or a handler's event brought in is replaced, on every identity of the principal.
+        // credential or a handler's event brought in is replaced, on every identity of the principal. (The handlers never
+        // let one in, so this usually finds nothing, and then allocates no list.)
         foreach (var identity in principal.Identities)
         {
-            foreach (var claim in identity.FindAll(LayeredClaimTypes.Scheme).ToList())
+            while (identity.FindFirst(LayeredClaimTypes.Scheme) is { } claim && identity.TryRemoveClaim(claim))
             {
-                identity.TryRemoveClaim(claim);
             }
         }
 

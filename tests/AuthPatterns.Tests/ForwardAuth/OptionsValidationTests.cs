@@ -55,6 +55,7 @@ public sealed class OptionsValidationTests
     [InlineData("PortalUrl")]
     [InlineData("VerifyTimeout")]
     [InlineData("CacheDuration")]
+    [InlineData("NotSignedInCacheDuration")]
     [InlineData("MaxConcurrentVerifications")]
     [InlineData("GroupScopes:admins")]
     [InlineData("TokenCookieName")]
@@ -68,6 +69,7 @@ public sealed class OptionsValidationTests
             "PortalUrl" => o => o.PortalUrl = new Uri("ftp://auth.example.com/"),
             "VerifyTimeout" => o => o.VerifyTimeout = TimeSpan.Zero,
             "CacheDuration" => o => o.CacheDuration = TimeSpan.FromHours(1),
+            "NotSignedInCacheDuration" => o => o.NotSignedInCacheDuration = TimeSpan.FromMinutes(2),
             "MaxConcurrentVerifications" => o => o.MaxConcurrentVerifications = 0,
             "GroupScopes:admins" => o => o.GroupScopes["admins"] = "orders:\"write",
             "TokenCookieName" => o => o.TokenCookieName = "access_token",

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using AuthPatterns.ForwardAuth;
 using AuthPatterns.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Options;
@@ -374,18 +375,191 @@ public sealed class VerifyModeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Negative_answers_are_never_cached()
+    public async Task A_not_signed_in_answer_is_reused_briefly_for_the_same_cookie_on_any_path()
     {
-        await using var app = await Authelia();
+        await using var app = await Authelia(o => o.NotSignedInCacheDuration = TimeSpan.FromSeconds(5));
 
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/app/dashboard", "authelia_session=unknown")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync($"/app/other-{i}", "authelia_session=unknown")).StatusCode);
         }
 
-        Assert.Equal(3, _portal.Calls);
+        Assert.Equal(1, _portal.Calls);
+        Assert.True(app.Logs.Any(4041));
+
+        // Another unknown cookie is asked about; the session signing in is seen once the answer has expired.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/app/dashboard", "authelia_session=unknown-2")).StatusCode);
+        Assert.Equal(2, _portal.Calls);
         _portal.Add("unknown", new PortalUser("late", "Late", "late@example.com", []));
+        app.Time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/app/dashboard", "authelia_session=unknown")).StatusCode);
+        app.Time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", "authelia_session=unknown")).StatusCode);
+        Assert.Equal(3, _portal.Calls);
+    }
+
+    [Fact]
+    public async Task Denials_and_portal_failures_are_not_reused_and_zero_turns_the_not_signed_in_cache_off()
+    {
+        await using (var app = await Authelia(o => o.NotSignedInCacheDuration = TimeSpan.Zero))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/app/dashboard", "authelia_session=unknown")).StatusCode);
+            }
+
+            Assert.Equal(3, _portal.Calls);
+        }
+
+        await using (var app = await Authelia())
+        {
+            // A denial depends on the request (the portal's rules are per path and host): asked every time.
+            for (var i = 0; i < 2; i++)
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, (await app.GetAsync("/app/dashboard", "authelia_session=mallory-0123456789abcdef")).StatusCode);
+            }
+
+            Assert.Equal(5, _portal.Calls);
+
+            _portal.ForcedStatus = 502;
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
+            _portal.ForcedStatus = null;
+            Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
+            Assert.Equal(7, _portal.Calls);
+        }
+    }
+
+    [Fact]
+    public async Task Sign_out_forgets_a_cached_not_signed_in_answer_too()
+    {
+        await using var app = await Authelia();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/app/dashboard", "authelia_session=later")).StatusCode);
+        _portal.Add("later", new PortalUser("later", "Later", "later@example.com", []));
+
+        Assert.Equal(HttpStatusCode.Redirect, (await app.GetAsync("/signout", "authelia_session=later")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", "authelia_session=later")).StatusCode);
+        Assert.Equal(2, _portal.Calls);
+    }
+
+    [Fact]
+    public async Task A_cookie_on_an_anonymous_endpoint_causes_no_portal_call_and_the_endpoint_runs_anonymous()
+    {
+        await using var app = await Authelia();
+
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/ping", AliceCookie)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/ping", "authelia_session=made-up")).StatusCode);
+        var echo = await app.GetAsync("/public/echo", AliceCookie);
+        Assert.Equal(HttpStatusCode.OK, echo.StatusCode);
+        Assert.False((await Json(echo)).GetProperty("authenticated").GetBoolean());
+        Assert.Equal(HttpStatusCode.Redirect, (await app.GetAsync("/signout", AliceCookie)).StatusCode);
+
+        Assert.Equal(0, _portal.Calls);
+
+        // The endpoint that accepts the cookie still asks.
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
+        Assert.Equal(1, _portal.Calls);
+    }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 1)]
+    public async Task A_cookie_on_an_unmatched_path_calls_the_portal_only_under_a_fallback_policy(bool fallbackPolicy, int calls)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Services.AddLayeredAuth().AddForwardAuth(o =>
+        {
+            o.UseAuthelia(_portal.BaseUrl);
+            o.AllowedHosts.Add("app.example.com");
+        });
+        if (fallbackPolicy)
+        {
+            builder.Services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        }
+
+        await using var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGet("/app/dashboard", () => "dashboard").RequireAuthorization();
+        await app.StartAsync();
+        using var client = app.GetTestClient();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "https://app.example.com/nowhere");
+        request.Headers.Add("Cookie", "authelia_session=made-up");
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(fallbackPolicy ? HttpStatusCode.Unauthorized : HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(calls, _portal.Calls);
+    }
+
+    [Fact]
+    public async Task Authentication_before_routing_is_reported_and_never_redirects_a_browser_in_a_loop()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        var logs = new LogCapture();
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddLayeredAuth().AddForwardAuth(o =>
+        {
+            o.UseAuthelia(_portal.BaseUrl);
+            o.AllowedHosts.Add("app.example.com");
+        });
+
+        await using var app = builder.Build();
+        app.UseAuthentication();
+        app.UseRouting();
+        app.UseAuthorization();
+        app.MapGet("/app/dashboard", () => "dashboard").RequireAuthorization();
+        await app.StartAsync();
+        using var client = app.GetTestClient();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "https://app.example.com/app/dashboard");
+        request.Headers.Add("Cookie", AliceCookie);
+        request.Headers.TryAddWithoutValidation("Accept", "text/html");
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.True(logs.Any(4040));
+    }
+
+    [Fact]
+    public async Task A_flood_of_slow_bogus_cookies_leaves_a_signed_in_users_cached_requests_served()
+    {
+        await using var app = await Authelia();
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
+        Assert.True(await _portal.Arrivals.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // The portal now hangs; 100 made-up sessions arrive at once.
+        _portal.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var flood = Enumerable.Range(0, 100).Select(i => app.GetAsync("/app/dashboard", $"authelia_session=bogus-{i:D3}-0123456789")).ToArray();
+        for (var i = 0; i < 64; i++)
+        {
+            Assert.True(await _portal.Arrivals.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        // The signed-in user is served from the cache while the portal holds the limit of calls.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
+        }
+
+        Assert.Equal(64, _portal.InFlight);
+        _portal.Gate.SetResult();
+        var answers = await Task.WhenAll(flood).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(64, answers.Count(r => r.StatusCode == HttpStatusCode.Unauthorized));
+        Assert.Equal(36, answers.Count(r => r.StatusCode == HttpStatusCode.ServiceUnavailable));
+        Assert.Equal(65, _portal.Calls);
+        Assert.Equal(64, _portal.MaxInFlight);
+
+        // The same cookies again: those the portal refused are answered without asking it.
+        var refused = Enumerable.Range(0, 100).Where(i => answers[i].StatusCode == HttpStatusCode.Unauthorized).ToList();
+        var again = await Task.WhenAll(refused.Select(i => app.GetAsync("/app/dashboard", $"authelia_session=bogus-{i:D3}-0123456789")));
+        Assert.All(again, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+        Assert.Equal(65, _portal.Calls);
     }
 
     [Fact]
@@ -416,8 +590,8 @@ public sealed class VerifyModeTests : IAsyncLifetime
         _portal.Sessions.TryRemove("alice-0123456789abcdef", out _);
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
 
-        // The dashboard, the sign-out request itself (answers are cached per path) and the dashboard again.
-        Assert.Equal(3, _portal.Calls);
+        // The dashboard and the dashboard again: the sign-out endpoint is anonymous and asks nothing.
+        Assert.Equal(2, _portal.Calls);
     }
 
     [Fact]
