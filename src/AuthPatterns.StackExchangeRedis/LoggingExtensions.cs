@@ -7,8 +7,8 @@ internal static partial class RedisLoggingExtensions
     [LoggerMessage(5000, LogLevel.Warning, "Redis is unreachable ({FailureType}); revocations reach the other instances only when their caches expire, and this instance drops its cached verifications when Redis is back.", EventName = "RedisConnectionLost")]
     public static partial void ConnectionLost(this ILogger logger, string failureType, Exception? exception);
 
-    [LoggerMessage(5001, LogLevel.Information, "Redis is reachable again; this instance dropped its cached verifications and reloaded the token deny list, since it cannot know which revocations it missed.", EventName = "RedisConnectionRestored")]
-    public static partial void ConnectionRestored(this ILogger logger);
+    [LoggerMessage(5001, LogLevel.Information, "Redis is reachable again after {Seconds:0} s; this instance dropped its cached verifications and reloaded the token deny list, since it cannot know which revocations it missed.", EventName = "RedisConnectionRestored")]
+    public static partial void ConnectionRestored(this ILogger logger, double seconds);
 
     [LoggerMessage(5002, LogLevel.Warning, "Could not subscribe to the revocation channel; it is subscribed when Redis is reachable.", EventName = "RedisSubscribeFailed")]
     public static partial void SubscribeFailed(this ILogger logger, Exception exception);
@@ -42,4 +42,10 @@ internal static partial class RedisLoggingExtensions
 
     [LoggerMessage(5012, LogLevel.Warning, "The signing-key rotation lock in Redis is unreachable; keys are created under the key directory's lock file alone, which instances on other machines may not honour.", EventName = "RedisRotationLockUnreachable")]
     public static partial void RotationLockUnreachable(this ILogger logger, Exception? exception);
+
+    [LoggerMessage(5013, LogLevel.Warning, "Redis is still unreachable, {Seconds:0} s into the outage: {Failures} more reconnection attempts failed since the last line.", EventName = "RedisStillUnreachable")]
+    public static partial void StillUnreachable(this ILogger logger, double seconds, long failures);
+
+    [LoggerMessage(5014, LogLevel.Debug, "Redis is still unreachable ({FailureType}).", EventName = "RedisReconnectionFailed")]
+    public static partial void ReconnectionFailed(this ILogger logger, string failureType);
 }

@@ -18,8 +18,14 @@ namespace AuthPatterns.StackExchangeRedis;
 /// </summary>
 internal sealed class RedisApiKeyAttemptBudgets : IApiKeyAttemptBudgets, IDisposable
 {
+    /// <summary>How long budgets are counted per instance after Redis did not answer in time, before it is asked again.</summary>
+    internal static readonly TimeSpan AskAgainAfterTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Decisions taken on this instance's own budgets because Redis was unreachable, tagged <c>budget</c>.</summary>
     private readonly Counter<long> _fallbacks;
+
+    private readonly TimeSpan _timeout;
+    private readonly TimeProvider _time;
 
     private readonly IConnectionMultiplexer _redis;
     private readonly LocalApiKeyAttemptBudgets _local;
@@ -28,14 +34,18 @@ internal sealed class RedisApiKeyAttemptBudgets : IApiKeyAttemptBudgets, IDispos
     private readonly PartitionedRateLimiter<string> _perAddress;
     private readonly PartitionedRateLimiter<string> _reserved;
     private int _perInstance;
+    private long _askAgainTicks;
 
     public RedisApiKeyAttemptBudgets(
         IConnectionMultiplexer redis,
         IOptionsMonitor<ApiKeyAuthenticationOptions> options,
         IOptions<LayeredAuthRedisOptions> redisOptions,
         ILogger<RedisApiKeyAttemptBudgets> logger,
-        IMeterFactory meterFactory)
+        IMeterFactory meterFactory,
+        TimeProvider time)
     {
+        _timeout = redisOptions.Value.OperationTimeout;
+        _time = time;
         _fallbacks = LayeredAuthMetrics.CreateMeter(meterFactory).CreateCounter<long>(
             "authpatterns.redis.budget_fallbacks", unit: "{decision}", description: "Failed-attempt budget decisions taken per instance because Redis was unreachable.");
         _redis = redis;
@@ -51,48 +61,9 @@ internal sealed class RedisApiKeyAttemptBudgets : IApiKeyAttemptBudgets, IDispos
     /// <summary>Whether the last decision was taken on this instance's own budgets.</summary>
     public bool IsPerInstance => Volatile.Read(ref _perInstance) == 1;
 
-    public async ValueTask<bool> HasPermitAsync(ApiKeyBudget budget, string partition)
-    {
-        if (_redis.IsConnected)
-        {
-            try
-            {
-                // Asking for no permit spends nothing and answers what is left.
-                using var lease = await LimiterOf(budget).AcquireAsync(partition, permitCount: 0);
-                Shared();
-                return !lease.TryGetMetadata(RateLimitMetadataName.Remaining, out var remaining) || remaining > 0;
-            }
-            catch (Exception exception) when (exception is RedisException or TimeoutException)
-            {
-                PerInstance(budget, exception);
-                return _local.HasPermit(budget, partition);
-            }
-        }
+    public ValueTask<bool> HasPermitAsync(ApiKeyBudget budget, string partition) => DecideAsync(budget, partition, permits: 0);
 
-        PerInstance(budget, exception: null);
-        return _local.HasPermit(budget, partition);
-    }
-
-    public async ValueTask<bool> TryTakeAsync(ApiKeyBudget budget, string partition)
-    {
-        if (_redis.IsConnected)
-        {
-            try
-            {
-                using var lease = await LimiterOf(budget).AcquireAsync(partition, permitCount: 1);
-                Shared();
-                return lease.IsAcquired;
-            }
-            catch (Exception exception) when (exception is RedisException or TimeoutException)
-            {
-                PerInstance(budget, exception);
-                return _local.TryTake(budget, partition);
-            }
-        }
-
-        PerInstance(budget, exception: null);
-        return _local.TryTake(budget, partition);
-    }
+    public ValueTask<bool> TryTakeAsync(ApiKeyBudget budget, string partition) => DecideAsync(budget, partition, permits: 1);
 
     public void Dispose()
     {
@@ -121,6 +92,55 @@ internal sealed class RedisApiKeyAttemptBudgets : IApiKeyAttemptBudgets, IDispos
         if (Volatile.Read(ref _perInstance) == 1 && Interlocked.Exchange(ref _perInstance, 0) == 1)
         {
             _logger.BudgetsSharedAgain();
+        }
+    }
+
+    // Asking for no permit spends nothing and answers what is left; asking for one takes it. A Redis that does not answer
+    // within OperationTimeout (hung, paused, overloaded: its connection still looks up) is not asked again for a few
+    // seconds, so a stuck Redis costs one request the timeout, not every request.
+    private async ValueTask<bool> DecideAsync(ApiKeyBudget budget, string partition, int permits)
+    {
+        if (_redis.IsConnected && _time.GetUtcNow().UtcTicks >= Volatile.Read(ref _askAgainTicks))
+        {
+            var acquiring = LimiterOf(budget).AcquireAsync(partition, permits).AsTask();
+            try
+            {
+                using var lease = await acquiring.WaitAsync(_timeout, _time);
+                Shared();
+                return permits == 0
+                    ? !lease.TryGetMetadata(RateLimitMetadataName.Remaining, out var remaining) || remaining > 0
+                    : lease.IsAcquired;
+            }
+            catch (TimeoutException) when (!acquiring.IsCompleted)
+            {
+                Volatile.Write(ref _askAgainTicks, (_time.GetUtcNow() + AskAgainAfterTimeout).UtcTicks);
+                _ = acquiring.ContinueWith(ReleaseLate, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                PerInstance(budget, new TimeoutException(
+                    $"Redis did not answer a failed-attempt budget within {_timeout.TotalMilliseconds:0} ms (LayeredAuth:Redis:OperationTimeout); it is asked again in {AskAgainAfterTimeout.TotalSeconds:0} s."));
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                PerInstance(budget, exception);
+            }
+        }
+        else
+        {
+            PerInstance(budget, exception: null);
+        }
+
+        return permits == 0 ? _local.HasPermit(budget, partition) : _local.TryTake(budget, partition);
+    }
+
+    // The answer that came after the request went on: its lease is released, its failure observed.
+    private static void ReleaseLate(Task<RateLimitLease> late)
+    {
+        if (late.IsCompletedSuccessfully)
+        {
+            late.Result.Dispose();
+        }
+        else
+        {
+            _ = late.Exception;
         }
     }
 

@@ -1,4 +1,5 @@
 using AuthPatterns.ApiKeys;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AuthPatterns.StackExchangeRedis;
@@ -8,11 +9,15 @@ internal sealed class RedisApiKeyRevocationNotifier : IApiKeyRevocationNotifier
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisRevocationBus _bus;
+    private readonly TimeSpan _timeout;
+    private readonly TimeProvider _time;
 
-    public RedisApiKeyRevocationNotifier(IConnectionMultiplexer redis, RedisRevocationBus bus)
+    public RedisApiKeyRevocationNotifier(IConnectionMultiplexer redis, RedisRevocationBus bus, IOptions<LayeredAuthRedisOptions> options, TimeProvider time)
     {
         _redis = redis;
         _bus = bus;
+        _timeout = options.Value.OperationTimeout;
+        _time = time;
     }
 
     public async Task PublishAsync(string keyId, CancellationToken cancellationToken = default)
@@ -25,7 +30,7 @@ internal sealed class RedisApiKeyRevocationNotifier : IApiKeyRevocationNotifier
 
         try
         {
-            await _redis.GetSubscriber().PublishAsync(_bus.Channel, "k:" + keyId).WaitAsync(cancellationToken);
+            await _redis.GetSubscriber().PublishAsync(_bus.Channel, "k:" + keyId).WaitAsync(_timeout, _time, cancellationToken);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

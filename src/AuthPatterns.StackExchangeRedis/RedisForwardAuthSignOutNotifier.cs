@@ -22,13 +22,17 @@ internal sealed class RedisForwardAuthSignOutNotifier : IForwardAuthSignOutNotif
 
     private readonly IConnectionMultiplexer _redis;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _timeout;
     private readonly RedisKey _secretKey;
     private readonly RedisChannel _channel;
     private byte[]? _secret;
 
-    public RedisForwardAuthSignOutNotifier(IConnectionMultiplexer redis, IOptions<LayeredAuthRedisOptions> options, ILogger<RedisForwardAuthSignOutNotifier> logger)
+    public RedisForwardAuthSignOutNotifier(IConnectionMultiplexer redis, IOptions<LayeredAuthRedisOptions> options, TimeProvider time, ILogger<RedisForwardAuthSignOutNotifier> logger)
     {
         _redis = redis;
+        _time = time;
+        _timeout = options.Value.OperationTimeout;
         _logger = logger;
         _secretKey = options.Value.KeyPrefix + ":forward-auth-secret";
         _channel = RedisChannel.Literal(options.Value.KeyPrefix + ":revocations");
@@ -46,7 +50,7 @@ internal sealed class RedisForwardAuthSignOutNotifier : IForwardAuthSignOutNotif
 
         try
         {
-            await _redis.GetSubscriber().PublishAsync(_channel, $"f:{scheme}:{Format(session)}").WaitAsync(cancellationToken);
+            await _redis.GetSubscriber().PublishAsync(_channel, $"f:{scheme}:{Format(session)}").WaitAsync(_timeout, _time, cancellationToken);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

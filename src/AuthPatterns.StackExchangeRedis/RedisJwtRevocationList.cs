@@ -23,6 +23,7 @@ internal sealed class RedisJwtRevocationList : IJwtRevocationList
     private readonly IConnectionMultiplexer _redis;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly TimeSpan _timeout;
     private readonly RedisKey _key;
     private readonly RedisChannel _channel;
     private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
@@ -32,6 +33,7 @@ internal sealed class RedisJwtRevocationList : IJwtRevocationList
         _redis = redis;
         _time = time;
         _logger = logger;
+        _timeout = options.Value.OperationTimeout;
         _key = options.Value.KeyPrefix + ":jwt-deny";
         _channel = RedisChannel.Literal(options.Value.KeyPrefix + ":revocations");
     }
@@ -54,9 +56,9 @@ internal sealed class RedisJwtRevocationList : IJwtRevocationList
         try
         {
             var database = _redis.GetDatabase();
-            await database.SortedSetAddAsync(_key, tokenId, score).WaitAsync(cancellationToken);
-            await database.SortedSetRemoveRangeByScoreAsync(_key, double.NegativeInfinity, _time.GetUtcNow().ToUnixTimeMilliseconds()).WaitAsync(cancellationToken);
-            await _redis.GetSubscriber().PublishAsync(_channel, $"j:{score}:{tokenId}").WaitAsync(cancellationToken);
+            await database.SortedSetAddAsync(_key, tokenId, score).WaitAsync(_timeout, _time, cancellationToken);
+            await database.SortedSetRemoveRangeByScoreAsync(_key, double.NegativeInfinity, _time.GetUtcNow().ToUnixTimeMilliseconds()).WaitAsync(_timeout, _time, cancellationToken);
+            await _redis.GetSubscriber().PublishAsync(_channel, $"j:{score}:{tokenId}").WaitAsync(_timeout, _time, cancellationToken);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.ForwardAuth;
+using AuthPatterns.Infrastructure;
 using AuthPatterns.Jwt;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +29,7 @@ internal sealed class RedisRevocationBus : IHostedService
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
     private readonly List<Func<string, Task>> _keyHandlers = [];
+    private readonly OutageLog _outage;
 
     public RedisRevocationBus(
         IConnectionMultiplexer redis,
@@ -35,8 +37,10 @@ internal sealed class RedisRevocationBus : IHostedService
         RedisForwardAuthSignOutNotifier signOuts,
         IOptions<LayeredAuthRedisOptions> options,
         IServiceProvider services,
+        TimeProvider time,
         ILogger<RedisRevocationBus> logger)
     {
+        _outage = new OutageLog(time);
         _redis = redis;
         _denyList = denyList;
         _signOuts = signOuts;
@@ -69,7 +73,7 @@ internal sealed class RedisRevocationBus : IHostedService
                 CancellationToken.None,
                 TaskContinuationOptions.OnlyOnFaulted,
                 TaskScheduler.Default);
-            _logger.ConnectionLost("not connected at startup", exception: null);
+            ConnectionLost("not connected at startup", exception: null);
             return;
         }
 
@@ -97,7 +101,26 @@ internal sealed class RedisRevocationBus : IHostedService
     {
         if (e.ConnectionType == ConnectionType.Subscription)
         {
-            _logger.ConnectionLost(e.FailureType.ToString(), e.Exception);
+            ConnectionLost(e.FailureType.ToString(), e.Exception);
+        }
+    }
+
+    // StackExchange.Redis reports every failed reconnection attempt (about one a second while Redis is down): the
+    // outage is logged once with its exception, then summed up once a minute.
+    private void ConnectionLost(string failureType, Exception? exception)
+    {
+        var step = _outage.Failed();
+        switch (step.Kind)
+        {
+            case OutageStepKind.First:
+                _logger.ConnectionLost(failureType, exception);
+                break;
+            case OutageStepKind.Summary:
+                _logger.StillUnreachable(step.Duration.TotalSeconds, step.FailuresSinceLastLine);
+                break;
+            default:
+                _logger.ReconnectionFailed(failureType);
+                break;
         }
     }
 
@@ -111,7 +134,8 @@ internal sealed class RedisRevocationBus : IHostedService
         _services.GetService<ApiKeyVerifier>()?.EvictAll();
         _services.GetService<JwtSchemeRuntime>()?.Cache?.Clear();
         _services.GetService<ForwardAuthSessionVerifier>()?.Reset();
-        _logger.ConnectionRestored();
+        _outage.Recovered(out var outage, out _);
+        _logger.ConnectionRestored(outage.TotalSeconds);
         _ = _denyList.LoadAsync();
         _ = ReloadSignOutSecretAsync();
     }

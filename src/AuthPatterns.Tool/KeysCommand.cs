@@ -364,6 +364,9 @@ internal static class KeysCommand
             {
                 options.Configuration = redis;
                 options.KeyPrefix = redisPrefix;
+
+                // No request waits on the tool: it may wait for Redis as long as StackExchange.Redis does.
+                options.OperationTimeout = TimeSpan.FromSeconds(5);
             });
         }
 

@@ -136,6 +136,9 @@ internal static class TokenCommand
             {
                 o.Configuration = configuration;
                 o.KeyPrefix = parse.GetRequiredValue(redisPrefix);
+
+                // No request waits on the tool: it may wait for Redis as long as StackExchange.Redis does.
+                o.OperationTimeout = TimeSpan.FromSeconds(5);
             });
             await using var provider = services.BuildServiceProvider();
             try

@@ -69,6 +69,24 @@ internal static partial class ApiKeyLoggingExtensions
     [LoggerMessage(2016, LogLevel.Error, "Could not delete the API-key usage events older than the retention; the next flush tries again.", EventName = "ApiKeyUsagePruneFailed")]
     public static partial void UsagePruneFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(2017, LogLevel.Warning, "API-key usage still cannot be written to the store, {Seconds:0} s into the outage: {Failures} more writes failed since the last line; {Count} entries are kept for the next attempt.", EventName = "ApiKeyUsageFlushStillFailing")]
+    public static partial void UsageFlushStillFailing(this ILogger logger, double seconds, long failures, int count);
+
+    [LoggerMessage(2018, LogLevel.Information, "API-key usage is written to the store again after {Seconds:0} s and {Failures} failed writes; nothing kept was lost.", EventName = "ApiKeyUsageFlushRecovered")]
+    public static partial void UsageFlushRecovered(this ILogger logger, double seconds, long failures);
+
+    [LoggerMessage(2019, LogLevel.Warning, "The API-key store is still unreachable, {Seconds:0} s into the outage: {Failures} more verifications were refused with 503 since the last line.", EventName = "ApiKeyStoreStillUnavailable")]
+    public static partial void StoreStillUnavailable(this ILogger logger, double seconds, long failures);
+
+    [LoggerMessage(2020, LogLevel.Information, "The API-key store answers again after {Seconds:0} s; {Failures} verifications were refused with 503 meanwhile.", EventName = "ApiKeyStoreAvailableAgain")]
+    public static partial void StoreAvailableAgain(this ILogger logger, double seconds, long failures);
+
+    [LoggerMessage(2021, LogLevel.Debug, "The API-key store is still unreachable; key {KeyId} was refused with 503.", EventName = "ApiKeyStoreUnavailableAgain")]
+    public static partial void StoreUnavailableAgain(this ILogger logger, string keyId);
+
+    [LoggerMessage(2022, LogLevel.Debug, "API-key usage still cannot be written to the store; {Count} entries are kept for the next attempt.", EventName = "ApiKeyUsageFlushFailedAgain")]
+    public static partial void UsageFlushFailedAgain(this ILogger logger, int count);
+
     [LoggerMessage(2030, LogLevel.Error, "Key management failed: {Failure} The caller is told to try again.", EventName = "ApiKeyManagementStoreUnavailable")]
     public static partial void ManagementStoreUnavailable(this ILogger logger, string failure, Exception exception);
 

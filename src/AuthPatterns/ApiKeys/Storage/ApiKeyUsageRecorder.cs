@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
+using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -39,6 +40,7 @@ internal sealed class ApiKeyUsageRecorder
     private readonly ILogger _logger;
     private readonly ApiKeyAuthenticationOptions _options;
     private readonly SemaphoreSlim _flushLock = new(1, 1);
+    private readonly OutageLog _storeOutage;
 
     // What a failed flush could not write, kept for the next one: a store outage delays usage data, it does not lose it
     // (up to Capacity events; last uses are one per key).
@@ -59,6 +61,7 @@ internal sealed class ApiKeyUsageRecorder
         _time = time;
         _logger = logger;
         _options = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
+        _storeOutage = new OutageLog(time);
     }
 
     public ApiKeyAuthenticationOptions Options => _options;
@@ -177,7 +180,7 @@ internal sealed class ApiKeyUsageRecorder
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    _logger.UsageFlushFailed(lastUses.Count, exception);
+                    FlushFailed(lastUses.Count, exception);
                 }
             }
 
@@ -213,6 +216,11 @@ internal sealed class ApiKeyUsageRecorder
                 }
             }
 
+            if (lastUsesWritten + eventsWritten > 0 && _storeOutage.Recovered(out var outage, out var failures))
+            {
+                _logger.UsageFlushRecovered(outage.TotalSeconds, failures);
+            }
+
             if (countsWritten > 0)
             {
                 _logger.UsageCountsFlushed(countsWritten);
@@ -226,6 +234,25 @@ internal sealed class ApiKeyUsageRecorder
         finally
         {
             _flushLock.Release();
+        }
+    }
+
+    // A store that is down fails every flush the same way: the first failure is logged with its exception, then a
+    // summary once a minute, and one line when a flush writes again.
+    private void FlushFailed(int count, Exception exception)
+    {
+        var step = _storeOutage.Failed();
+        switch (step.Kind)
+        {
+            case OutageStepKind.First:
+                _logger.UsageFlushFailed(count, exception);
+                break;
+            case OutageStepKind.Summary:
+                _logger.UsageFlushStillFailing(step.Duration.TotalSeconds, step.FailuresSinceLastLine, count);
+                break;
+            default:
+                _logger.UsageFlushFailedAgain(count);
+                break;
         }
     }
 
@@ -253,7 +280,7 @@ internal sealed class ApiKeyUsageRecorder
         if (!await StoreAnswersAsync(cancellationToken))
         {
             // The store is down, not the events wrong: keep them all for the next flush.
-            _logger.UsageFlushFailed(events.Count, failure);
+            FlushFailed(events.Count, failure);
             return 0;
         }
 
@@ -304,7 +331,7 @@ internal sealed class ApiKeyUsageRecorder
             }
             else
             {
-                _logger.UsageFlushFailed(events.Count, failure);
+                FlushFailed(events.Count, failure);
             }
         }
         finally

@@ -45,6 +45,7 @@ internal sealed class ApiKeyVerifier : IDisposable
     private readonly CredentialIdMemory _ids;
     private readonly ConcurrencyLimiter _hashSlots;
     private readonly IApiKeyAttemptBudgets _budgets;
+    private readonly OutageLog _storeOutage;
 
     public ApiKeyVerifier(
         IApiKeyStore store,
@@ -62,6 +63,7 @@ internal sealed class ApiKeyVerifier : IDisposable
         _time = time;
         _logger = logger;
         _options = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
+        _storeOutage = new OutageLog(time);
 
         // One entry counts one unit: the budget is a number of keys.
         _verified = new CredentialCache<CachedKey>(_options.CacheSizeLimit, time);
@@ -114,9 +116,28 @@ internal sealed class ApiKeyVerifier : IDisposable
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // Fail closed, and say so: a store outage is a 503 the caller can retry, never a 500 or a valid key.
-            _logger.StoreUnavailable(parsed.KeyId, exception);
+            // Fail closed, and say so: a store outage is a 503 the caller can retry, never a 500 or a valid key. The
+            // outage is logged in full once, then summed up once a minute: every uncached request fails the same way.
+            var step = _storeOutage.Failed();
+            switch (step.Kind)
+            {
+                case OutageStepKind.First:
+                    _logger.StoreUnavailable(parsed.KeyId, exception);
+                    break;
+                case OutageStepKind.Summary:
+                    _logger.StoreStillUnavailable(step.Duration.TotalSeconds, step.FailuresSinceLastLine);
+                    break;
+                default:
+                    _logger.StoreUnavailableAgain(parsed.KeyId);
+                    break;
+            }
+
             return new ApiKeyVerification(ApiKeyOutcomes.StoreUnavailable, parsed.KeyId);
+        }
+
+        if (_storeOutage.Recovered(out var outage, out var refused))
+        {
+            _logger.StoreAvailableAgain(outage.TotalSeconds, refused);
         }
 
         if (record is null)
