@@ -78,7 +78,35 @@ internal sealed class OwnRedisServer : IAsyncDisposable
         _process = null;
     }
 
-    public async ValueTask DisposeAsync() => await KillAsync();
+    /// <summary>
+    /// Stops the server process (SIGSTOP) without closing its connections: clients see a Redis that accepts commands and
+    /// never answers, as a hung or swapping server does. <see cref="ResumeAsync"/> continues it.
+    /// </summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>Continues a paused server (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    public async ValueTask DisposeAsync()
+    {
+        await ResumeAsync();
+        await KillAsync();
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        if (_process is not { HasExited: false })
+        {
+            return;
+        }
+
+        using var kill = Process.Start(new ProcessStartInfo("kill")
+        {
+            ArgumentList = { signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            UseShellExecute = false,
+        })!;
+        await kill.WaitForExitAsync();
+    }
 
     private async Task<bool> PingAsync()
     {

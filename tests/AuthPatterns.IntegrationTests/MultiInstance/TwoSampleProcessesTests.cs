@@ -196,6 +196,14 @@ public sealed class TwoSampleProcessesTests : IAsyncLifetime
         _output.WriteLine($"Redis outage: {load.Answered} requests answered, {load.Failures.Count} wrong; both instances healthy {reconnected.TotalMilliseconds:F0} ms after Redis restarted, the key revoked meanwhile refused by B after {refusedAfter.TotalMilliseconds:F0} ms; a revocation after that refused by B in {clock.Elapsed.TotalMilliseconds:F1} ms");
         Assert.True(load.Failures.Count == 0, "requests answered wrongly:\n" + string.Join('\n', load.Failures.Take(20)));
         Assert.True(load.Answered > 0);
+
+        // The outage is one line when it starts (however many reconnection attempts fail) and one when it ends.
+        foreach (var instance in new[] { a, b })
+        {
+            var lines = instance.Output.Split('\n');
+            Assert.Single(lines, line => line.Contains("[5000]", StringComparison.Ordinal));
+            Assert.Single(lines, line => line.Contains("[5001]", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

@@ -115,6 +115,92 @@ public sealed class ApiKeyStoreOutageTests
         Assert.True(await app.Manager.RevokeAsync(id, "leaked"));
     }
 
+    [Fact]
+    public async Task Store_outage_logs_the_refused_verifications_once_with_the_exception_then_a_summary_a_minute_then_a_recovery_line()
+    {
+        var store = new OutageStore(new InMemoryApiKeyStore());
+        await using var app = await ApiKeyTestApp.StartAsync(options => options.StoreFactory = _ => store);
+        var cold = await app.CreateKeyAsync();
+
+        store.Down = true;
+        for (var i = 0; i < 20; i++)
+        {
+            using var refused = await app.SendAsync("/api/ping", cold.Key);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        var first = Assert.Single(app.Logs.Entries, e => e.EventId == 2013);
+        Assert.Equal(LogLevel.Error, first.Level);
+        Assert.Contains("store is down", first.Exception, StringComparison.Ordinal);
+        Assert.False(app.Logs.Any(2019));
+        Assert.Equal(19, app.Logs.Entries.Count(e => e.EventId == 2021 && e.Level == LogLevel.Debug && e.Exception is null));
+
+        app.Time.Advance(TimeSpan.FromMinutes(1));
+        using (var refused = await app.SendAsync("/api/ping", cold.Key))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        var summary = Assert.Single(app.Logs.Entries, e => e.EventId == 2019);
+        Assert.Equal(LogLevel.Warning, summary.Level);
+        Assert.Null(summary.Exception);
+        Assert.Contains("Failures=20", summary.Values);
+
+        store.Down = false;
+        using (var answered = await app.SendAsync("/api/ping", cold.Key))
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+
+        var recovered = Assert.Single(app.Logs.Entries, e => e.EventId == 2020);
+        Assert.Contains("Failures=21", recovered.Values);
+        Assert.Single(app.Logs.Entries, e => e.EventId == 2013);
+        app.AssertNoSecretInLogs();
+    }
+
+    [Fact]
+    public async Task Store_outage_logs_the_failed_usage_flushes_once_with_the_exception_then_a_summary_a_minute_then_a_recovery_line()
+    {
+        var store = new OutageStore(new InMemoryApiKeyStore());
+        await using var app = await ApiKeyTestApp.StartAsync(options =>
+        {
+            options.StoreFactory = _ => store;
+            options.RecordUsageEvents = true;
+        });
+        var key = await app.CreateKeyAsync();
+        using (var warm = await app.SendAsync("/api/ping", key.Key))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        store.Down = true;
+        for (var i = 0; i < 10; i++)
+        {
+            using var used = await app.SendAsync("/api/ping", key.Key);
+            Assert.Equal(HttpStatusCode.OK, used.StatusCode);
+            await app.Usage.FlushAsync();
+        }
+
+        // The first write that failed (usage counts, last uses or events: one outage) is the only one logged in full.
+        var first = Assert.Single(app.Logs.Entries, e => e.EventId is 2010 or 2041);
+        Assert.True(first.Level >= LogLevel.Warning);
+        Assert.Contains("store is down", first.Exception, StringComparison.Ordinal);
+        Assert.False(app.Logs.Any(2017));
+        Assert.DoesNotContain(app.Logs.Entries, e => e.EventId == 2022 && e.Level > LogLevel.Debug);
+
+        app.Time.Advance(TimeSpan.FromMinutes(1));
+        await app.Usage.FlushAsync();
+        var summary = Assert.Single(app.Logs.Entries, e => e.EventId == 2017);
+        Assert.Equal(LogLevel.Warning, summary.Level);
+        Assert.Null(summary.Exception);
+
+        store.Down = false;
+        await app.Usage.FlushAsync();
+        Assert.Single(app.Logs.Entries, e => e.EventId == 2018);
+        Assert.Single(app.Logs.Entries, e => e.EventId is 2010 or 2041);
+        Assert.Equal(11, (await store.Inner.ListUsageEventsAsync(key.Info.Id, DateTimeOffset.MinValue)).Count);
+    }
+
     private static Task<HttpResponseMessage> Get(HttpClient client, string key)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "/x");

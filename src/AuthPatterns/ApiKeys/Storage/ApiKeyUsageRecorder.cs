@@ -159,7 +159,7 @@ internal sealed class ApiKeyUsageRecorder
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
                     // Kept for the next flush; bounded like the live counts.
-                    _logger.UsageCountsFlushFailed(counts.Count, exception);
+                    FlushFailed(counts.Count, exception, usageCounts: true);
                     if (counts.Count > Capacity)
                     {
                         foreach (var oldest in counts.Keys.OrderBy(k => k.PeriodStart).Take(counts.Count - Capacity).ToArray())
@@ -216,7 +216,7 @@ internal sealed class ApiKeyUsageRecorder
                 }
             }
 
-            if (lastUsesWritten + eventsWritten > 0 && _storeOutage.Recovered(out var outage, out var failures))
+            if (countsWritten + lastUsesWritten + eventsWritten > 0 && _storeOutage.Recovered(out var outage, out var failures))
             {
                 _logger.UsageFlushRecovered(outage.TotalSeconds, failures);
             }
@@ -239,11 +239,14 @@ internal sealed class ApiKeyUsageRecorder
 
     // A store that is down fails every flush the same way: the first failure is logged with its exception, then a
     // summary once a minute, and one line when a flush writes again.
-    private void FlushFailed(int count, Exception exception)
+    private void FlushFailed(int count, Exception exception, bool usageCounts = false)
     {
         var step = _storeOutage.Failed();
         switch (step.Kind)
         {
+            case OutageStepKind.First when usageCounts:
+                _logger.UsageCountsFlushFailed(count, exception);
+                break;
             case OutageStepKind.First:
                 _logger.UsageFlushFailed(count, exception);
                 break;
