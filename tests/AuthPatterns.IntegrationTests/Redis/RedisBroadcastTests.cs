@@ -267,6 +267,19 @@ public sealed class RedisBroadcastTests : IAsyncLifetime
         Assert.Contains("LayeredAuth:Redis:Configuration", failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("00:00:00.005")]
+    [InlineData("00:00:06")]
+    [InlineData("-00:00:01")]
+    public void An_operation_timeout_out_of_range_fails_validation_naming_the_option(string timeout)
+    {
+        var options = new LayeredAuthRedisOptions { Configuration = "redis.internal:6379,password=secret", OperationTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture) };
+        var failure = Assert.Throws<InvalidOperationException>(options.Validate);
+        Assert.Contains("LayeredAuth:Redis:OperationTimeout", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", failure.Message, StringComparison.Ordinal);
+    }
+
     private async Task<WebApplication> StartAsync(string configuration, bool issuing = false, bool fromConfiguration = false, Action<ApiKeyAuthenticationOptions>? keys = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
