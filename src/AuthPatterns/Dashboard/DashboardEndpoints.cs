@@ -235,11 +235,18 @@ internal static class DashboardEndpoints
         html.Raw("<p id=\"posture-summary\">").Text($"{report.Endpoints.Count} endpoints; findings: {high} high, {warning} warning, {info} info. Computed {DashboardHtml.Time(report.GeneratedAt)}; docs/posture.md explains each finding id.").Raw("</p>");
 
         html.Raw("<h2>Findings</h2><table id=\"findings\"><thead><tr><th>Id</th><th>Severity</th><th>Subject</th><th>Why</th></tr></thead><tbody>");
-        foreach (var finding in report.Findings)
+        // One row per kind of finding and sentence, listing its subjects: twenty endpoints with the same finding read as one.
+        foreach (var same in report.Findings.GroupBy(f => (f.Id, f.Severity, f.Message)))
         {
-            var severity = Severity(finding.Severity);
-            html.Raw("<tr class=\"severity-").Raw(severity).Raw("\" data-finding=\"").Text(finding.Id).Raw("\" data-severity=\"").Raw(severity).Raw("\"><td><code>").Text(finding.Id)
-                .Raw("</code></td><td><span class=\"badge\">").Raw(severity).Raw("</span></td><td>").Text(finding.Subject).Raw("</td><td>").Text(finding.Message).Raw("</td></tr>");
+            var severity = Severity(same.Key.Severity);
+            html.Raw("<tr class=\"severity-").Raw(severity).Raw("\" data-finding=\"").Text(same.Key.Id).Raw("\" data-severity=\"").Raw(severity).Raw("\"><td><code>").Text(same.Key.Id)
+                .Raw("</code></td><td><span class=\"badge\">").Raw(severity).Raw("</span></td><td>");
+            foreach (var finding in same)
+            {
+                html.Raw("<div class=\"subject\">").Text(finding.Subject).Raw("</div>");
+            }
+
+            html.Raw("</td><td>").Text(same.Key.Message).Raw("</td></tr>");
         }
 
         if (report.Findings.Count == 0)

@@ -259,14 +259,15 @@ public sealed partial class DashboardTests
         var html = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("<a href=\"/authpatterns/posture\" class=\"current\" aria-current=\"page\">Posture</a>", html, StringComparison.Ordinal);
-        foreach (var finding in report.Findings)
+        foreach (var same in report.Findings.GroupBy(f => (f.Id, f.Severity, f.Message)))
         {
-            var severity = finding.Severity.ToString().ToLowerInvariant();
-            Assert.Contains($"<tr class=\"severity-{severity}\" data-finding=\"{finding.Id}\" data-severity=\"{severity}\"><td><code>{finding.Id}</code></td><td><span class=\"badge\">{severity}</span></td><td>{DashboardHtml.Encode(finding.Subject)}</td><td>{DashboardHtml.Encode(finding.Message)}</td></tr>", html, StringComparison.Ordinal);
+            var severity = same.Key.Severity.ToString().ToLowerInvariant();
+            var subjects = string.Concat(same.Select(f => $"<div class=\"subject\">{DashboardHtml.Encode(f.Subject)}</div>"));
+            Assert.Contains($"<tr class=\"severity-{severity}\" data-finding=\"{same.Key.Id}\" data-severity=\"{severity}\"><td><code>{same.Key.Id}</code></td><td><span class=\"badge\">{severity}</span></td><td>{subjects}</td><td>{DashboardHtml.Encode(same.Key.Message)}</td></tr>", html, StringComparison.Ordinal);
         }
 
         Assert.Contains("data-finding=\"AP010\"", html, StringComparison.Ordinal);
-        Assert.Contains("<td>scope ops:unused</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<div class=\"subject\">scope ops:unused</div>", html, StringComparison.Ordinal);
         Assert.Equal(report.Endpoints.Count, Regex.Count(html[html.IndexOf("id=\"endpoints\"", StringComparison.Ordinal)..], "<tr[ >]") - 1);
         Assert.Contains("<td><code>/webhooks/events</code></td><td>POST</td><td>ApiKey</td><td>events:write</td>", html, StringComparison.Ordinal);
         Assert.Contains("<td><code>/ping</code></td><td>GET</td><td>anonymous</td>", html, StringComparison.Ordinal);
@@ -281,7 +282,7 @@ public sealed partial class DashboardTests
         var response = await SendAsync(app, HttpMethod.Get, "/authpatterns/posture");
         var html = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("<td>scope &lt;img/src=x/onerror=alert(1)&gt;</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<div class=\"subject\">scope &lt;img/src=x/onerror=alert(1)&gt;</div>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.StartsWith("default-src 'none'; style-src 'nonce-", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
