@@ -1,5 +1,6 @@
 using AuthPatterns;
 using AuthPatterns.Issuing;
+using AuthPatterns.Posture;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -92,6 +93,9 @@ public sealed class SampleGuide(TextWriter output)
             text.WriteLine(app.Configuration["BrowserLogin:ClientId"] is { Length: > 0 }
                 ? $"  Open it in a browser: /login signs you in at the authorization server (the demo user holds authpatterns:admin)."
                 : "  Sign in for it with the browser login: run samples/AuthServer and set BrowserLogin:ClientId and :ClientSecret (see samples/LayeredApi/README.md).");
+            text.WriteLine($"Posture (each endpoint's schemes and scopes, and the findings): {address}{SampleHost.DashboardPath}{SampleHost.DashboardPosturePath} in the dashboard;");
+            text.WriteLine($"  as JSON, open to this machine without a credential: {address}{AuthPostureEndpointOptions.DefaultPattern}; as a table: dotnet run --project src/AuthPatterns.Tool -- posture --url {address}");
+            text.WriteLine($"OpenAPI document: {address}/openapi/v1.json; try the API in Scalar: {address}/scalar");
         }
 
         text.WriteLine();

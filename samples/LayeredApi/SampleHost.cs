@@ -14,6 +14,9 @@ public static class SampleHost
     /// <summary>Where the dashboard is mapped, in Development.</summary>
     public const string DashboardPath = "/authpatterns";
 
+    /// <summary>The dashboard's posture page, under <see cref="DashboardPath"/>.</summary>
+    public const string DashboardPosturePath = "/posture";
+
     /// <summary>Builds the sample app, configured from appsettings.json, the environment and the command line.</summary>
     /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--environment</c>, <c>--LayeredAuth:...</c>).</param>
     /// <returns>The app, endpoints mapped, not started.</returns>
@@ -35,6 +38,7 @@ public static class SampleHost
         layered.AddForwardAuthSample(builder.Configuration);
         builder.Services.AddForwardedHeadersSample(builder.Configuration);
         layered.AddBrowserLoginSample(builder);
+        layered.AddDashboardSignInHint(builder);
         layered.AddScaleOutSample(builder.Configuration);
 
         builder.Services.AddProblemDetails();

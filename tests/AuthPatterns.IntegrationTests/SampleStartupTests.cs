@@ -30,20 +30,37 @@ public sealed class SampleStartupTests : IDisposable
         Assert.Contains("-H \"X-API-Key: ak_test_", output, StringComparison.Ordinal);
         Assert.Contains("-H \"Authorization: Bearer ey", output, StringComparison.Ordinal);
         Assert.Contains("Portal cookies: off. Set LayeredAuth:ForwardAuth:VerifyUrl", output, StringComparison.Ordinal);
+        var address = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("LayeredApi listens on ", StringComparison.Ordinal))["LayeredApi listens on ".Length..].Split(' ')[0].TrimEnd('.');
+        Assert.Contains($"{address}/authpatterns/posture in the dashboard", output, StringComparison.Ordinal);
+        Assert.Contains($"{address}/.well-known/authpatterns/posture", output, StringComparison.Ordinal);
+        Assert.Contains($"dotnet run --project src/AuthPatterns.Tool -- posture --url {address}", output, StringComparison.Ordinal);
+        Assert.Contains($"OpenAPI document: {address}/openapi/v1.json; try the API in Scalar: {address}/scalar", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Sample_on_a_later_start_says_the_demo_key_exists_and_how_to_make_another()
+    public async Task Sample_dashboard_answers_a_browser_that_is_not_signed_in_with_a_page_saying_how_to_sign_in()
     {
-        var (first, _) = await StartAndStopAsync();
-        var (second, warnings) = await StartAndStopAsync();
+        Answer? browser = null, script = null;
+        var (_, warnings) = await StartAndStopAsync(async address =>
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            using var html = new HttpRequestMessage(HttpMethod.Get, "/authpatterns/posture");
+            html.Headers.TryAddWithoutValidation("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8");
+            browser = await Answer.ReadAsync(await client.SendAsync(html));
+            script = await Answer.ReadAsync(await client.GetAsync(new Uri("/authpatterns/posture", UriKind.Relative)));
+        });
 
         Assert.Empty(warnings);
-        var demoKey = first.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("ak_test_", StringComparison.Ordinal));
-        Assert.DoesNotContain(demoKey, second, StringComparison.Ordinal);
-        Assert.Contains("A demo key exists", second, StringComparison.Ordinal);
-        Assert.Contains($"dotnet run --project src/AuthPatterns.Tool -- keys create --connection \"Data Source={Path.Combine(_directory, "keys.db")}\"", second, StringComparison.Ordinal);
-        Assert.Contains("-H \"Authorization: Bearer ey", second, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, browser!.Status);
+        Assert.Equal("text/html", browser.MediaType);
+        Assert.Contains("<h1 id=\"sign-in-needed\">", browser.Body, StringComparison.Ordinal);
+        Assert.Contains("dotnet run --project samples/AuthServer", browser.Body, StringComparison.Ordinal);
+        Assert.Contains("Bearer", browser.Challenges);
+        Assert.StartsWith("default-src 'none'", browser.ContentSecurityPolicy, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, script!.Status);
+        Assert.Equal("application/problem+json", script.MediaType);
+        Assert.Contains("Bearer", script.Challenges);
+        Assert.DoesNotContain("sign-in-needed", script.Body, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -59,7 +76,7 @@ public sealed class SampleStartupTests : IDisposable
         Assert.StartsWith("LayeredAuth:ApiKeys:ConnectionString is", error.Message, StringComparison.Ordinal);
     }
 
-    private async Task<(string Output, IReadOnlyList<string> Warnings)> StartAndStopAsync()
+    private async Task<(string Output, IReadOnlyList<string> Warnings)> StartAndStopAsync(Func<string, Task>? whileRunning = null)
     {
         var console = new StringWriter();
         var port = FreePort();
@@ -74,6 +91,11 @@ public sealed class SampleStartupTests : IDisposable
         var warnings = new WarningCollector();
         app.Services.GetRequiredService<ILoggerFactory>().AddProvider(warnings);
         await app.StartAsync();
+        if (whileRunning is not null)
+        {
+            await whileRunning($"http://127.0.0.1:{port}");
+        }
+
         await app.StopAsync();
         return (console.ToString(), warnings.Messages);
     }
@@ -83,6 +105,22 @@ public sealed class SampleStartupTests : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed record Answer(HttpStatusCode Status, string? MediaType, string Body, IReadOnlyList<string> Challenges, string? ContentSecurityPolicy)
+    {
+        public static async Task<Answer> ReadAsync(HttpResponseMessage response)
+        {
+            using (response)
+            {
+                return new Answer(
+                    response.StatusCode,
+                    response.Content.Headers.ContentType?.MediaType,
+                    await response.Content.ReadAsStringAsync(),
+                    [.. response.Headers.WwwAuthenticate.Select(h => h.Scheme)],
+                    response.Headers.TryGetValues("Content-Security-Policy", out var csp) ? csp.Single() : null);
+            }
+        }
     }
 
     private sealed class WarningCollector : ILoggerProvider

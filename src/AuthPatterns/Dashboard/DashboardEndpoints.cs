@@ -1,6 +1,7 @@
 using System.Globalization;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.ForwardAuth;
+using AuthPatterns.Posture;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -58,6 +59,7 @@ internal static class DashboardEndpoints
 
         group.MapGet(DashboardNavigation.Keys, (HttpContext http) => KeysPageAsync(Dashboard(http), created: null, error: null));
         group.MapGet(DashboardNavigation.Usage, (HttpContext http) => UsagePageAsync(Dashboard(http)));
+        group.MapGet(DashboardNavigation.Posture, (HttpContext http) => PosturePageAsync(Dashboard(http)));
         group.MapPost("/keys", (HttpContext http) => CreateAsync(Dashboard(http)));
         group.MapGet("/keys/{id}", (HttpContext http, string id, string? done) => KeyPageAsync(Dashboard(http), id, Notices.GetValueOrDefault(done ?? ""), created: null, error: null));
         group.MapPost("/keys/{id}/revoke", (HttpContext http, string id) => ChangeAsync(Dashboard(http), id, "revoked", async (d, form) =>
@@ -222,6 +224,66 @@ internal static class DashboardEndpoints
         html.Raw("</tbody></table><p class=\"muted\">Counts are written in batches, so the last few seconds may not show yet. Hours are UTC.</p>");
         await html.WriteAsync(d.Http, d, "Usage", DashboardNavigation.Usage);
     }
+
+    private static async Task PosturePageAsync(DashboardContext d)
+    {
+        var report = await d.Http.RequestServices.GetRequiredService<IAuthPostureReporter>().GetReportAsync(d.Aborted);
+        var html = new DashboardHtml();
+        var high = report.Findings.Count(f => f.Severity == AuthPostureSeverity.High);
+        var warning = report.Findings.Count(f => f.Severity == AuthPostureSeverity.Warning);
+        var info = report.Findings.Count(f => f.Severity == AuthPostureSeverity.Info);
+        html.Raw("<p id=\"posture-summary\">").Text($"{report.Endpoints.Count} endpoints; findings: {high} high, {warning} warning, {info} info. Computed {DashboardHtml.Time(report.GeneratedAt)}; docs/posture.md explains each finding id.").Raw("</p>");
+
+        html.Raw("<h2>Findings</h2><table id=\"findings\"><thead><tr><th>Id</th><th>Severity</th><th>Subject</th><th>Why</th></tr></thead><tbody>");
+        // One row per kind of finding and sentence, listing its subjects: twenty endpoints with the same finding read as one.
+        foreach (var same in report.Findings.GroupBy(f => (f.Id, f.Severity, f.Message)))
+        {
+            var severity = Severity(same.Key.Severity);
+            html.Raw("<tr class=\"severity-").Raw(severity).Raw("\" data-finding=\"").Text(same.Key.Id).Raw("\" data-severity=\"").Raw(severity).Raw("\"><td><code>").Text(same.Key.Id)
+                .Raw("</code></td><td><span class=\"badge\">").Raw(severity).Raw("</span></td><td>");
+            foreach (var finding in same)
+            {
+                html.Raw("<div class=\"subject\">").Text(finding.Subject).Raw("</div>");
+            }
+
+            html.Raw("</td><td>").Text(same.Key.Message).Raw("</td></tr>");
+        }
+
+        if (report.Findings.Count == 0)
+        {
+            html.Raw("<tr><td colspan=\"4\" class=\"muted\">No findings.</td></tr>");
+        }
+
+        // An endpoint named by findings carries the most severe one's colour and their ids.
+        var byEndpoint = report.Findings.ToLookup(f => f.Subject, StringComparer.Ordinal);
+        html.Raw("</tbody></table><h2>Endpoints</h2><table id=\"endpoints\"><thead><tr><th>Route</th><th>Methods</th><th>Accepted schemes</th><th>Scopes (all of)</th><th>Scopes (any of)</th><th>Tenant</th><th>Findings</th></tr></thead><tbody>");
+        foreach (var endpoint in report.Endpoints)
+        {
+            var findings = byEndpoint[AuthPostureReporter.Describe(endpoint)].ToList();
+            html.Raw("<tr");
+            if (findings.Count > 0)
+            {
+                html.Raw(" class=\"severity-").Raw(Severity(findings.Max(f => f.Severity))).Raw("\"");
+            }
+
+            html.Raw("><td><code>").Text(endpoint.Route).Raw("</code></td><td>").Text(endpoint.Methods.Count == 0 ? "any" : string.Join(", ", endpoint.Methods))
+                .Raw("</td><td>").Text(endpoint.IsProtected ? (endpoint.AcceptedSchemes.Count == 0 ? "none registered" : string.Join(", ", endpoint.AcceptedSchemes)) : endpoint.AllowsAnonymous ? "anonymous" : "unprotected")
+                .Raw("</td><td>").Text(string.Join(' ', endpoint.RequiredScopes))
+                .Raw("</td><td>").Text(string.Join("; ", endpoint.AnyOfScopes.Select(set => string.Join(" or ", set))))
+                .Raw("</td><td>").Text(endpoint.TenantRouteValue is null ? "" : $"route value {{{endpoint.TenantRouteValue}}}")
+                .Raw("</td><td>").Text(string.Join(' ', findings.Select(f => f.Id).Distinct(StringComparer.Ordinal))).Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table>");
+        await html.WriteAsync(d.Http, d, "Auth posture", DashboardNavigation.Posture);
+    }
+
+    private static string Severity(AuthPostureSeverity severity) => severity switch
+    {
+        AuthPostureSeverity.High => "high",
+        AuthPostureSeverity.Warning => "warning",
+        _ => "info",
+    };
 
     private static void UsageCharts(DashboardHtml html, IReadOnlyList<DateTimeOffset> hours, IReadOnlyList<ApiKeyUsageCount> counts, string of)
     {

@@ -39,6 +39,11 @@ internal sealed class DashboardHtml
         .chart{width:100%;max-width:720px;height:auto;background:#fff;border:1px solid #e1e4e8}
         .legend span{display:inline-block;margin-right:14px}.legend svg{vertical-align:middle;margin-right:4px}
         .muted{color:#666}
+        .badge{display:inline-block;padding:0 6px;border-radius:3px;font-size:12px;font-weight:600;color:#fff;background:#5f6b77}
+        .subject{white-space:nowrap}
+        tr.severity-high td{background:#fdecea}tr.severity-high .badge{background:#b3261e}
+        tr.severity-warning td{background:#fff8e1}tr.severity-warning .badge{background:#9a6700}
+        tr.severity-info td{background:#eef4fb}tr.severity-info .badge{background:#3b6ea5}
         """;
 
     private readonly StringBuilder _body = new();
@@ -109,9 +114,12 @@ internal static class DashboardNavigation
 
     public const string Usage = "/usage";
 
+    public const string Posture = "/posture";
+
     public static IReadOnlyList<(string Name, string Path)> Pages { get; } =
     [
         ("Keys", Keys),
         ("Usage", Usage),
+        ("Posture", Posture),
     ];
 }

@@ -6,13 +6,13 @@ namespace AuthPatterns.EndToEndTests.OAuth2;
 /// <summary>
 /// The dashboard of samples/LayeredApi in headless Chromium, as a person uses it: signed in through the browser login
 /// as the demo user (who holds <c>authpatterns:admin</c>), creating a key, reading its secret once, seeing its usage,
-/// revoking it; a person without the scope, and a page of another site posting a form, are refused.
+/// revoking it, reading the posture page's findings; a person without the scope, and a page of another site posting a form, are refused.
 /// Screenshots go to the test output folder, and to docs/images when AUTHPATTERNS_DOCS_SCREENSHOTS is 1.
 /// </summary>
 [Collection(OAuth2Collection.Name)]
 public sealed class DashboardTests(OAuth2Stack stack)
 {
-    private static readonly string[] DocsScreenshots = ["dashboard-keys.png", "dashboard-created.png", "dashboard-usage.png", "dashboard-key.png", "dashboard-revoked.png"];
+    private static readonly string[] DocsScreenshots = ["dashboard-keys.png", "dashboard-created.png", "dashboard-usage.png", "dashboard-key.png", "dashboard-revoked.png", "dashboard-posture.png"];
 
     [Fact]
     public async Task A_person_with_the_admin_scope_creates_a_key_sees_its_usage_and_revokes_it()
@@ -84,6 +84,15 @@ public sealed class DashboardTests(OAuth2Stack stack)
         Assert.Equal("revoked", await page.Locator("#key .state-revoked").TextContentAsync());
         await ScreenshotAsync(page, "dashboard-revoked.png");
         Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, key));
+
+        // The posture page: the sample's endpoints, and its findings highlighted by severity.
+        await page.ClickAsync("header nav a:text-is('Posture')");
+        Assert.Equal("Auth posture", await page.Locator("h1").TextContentAsync());
+        var findings = page.Locator("#findings tr[data-finding]");
+        Assert.True(await findings.CountAsync() >= 1, await page.ContentAsync());
+        Assert.Matches("^AP0[0-9]{2}$", await findings.First.Locator("code").TextContentAsync());
+        Assert.Equal(1, await page.Locator("#endpoints td code").Filter(new() { HasTextRegex = new("^/webhooks/events$") }).CountAsync());
+        await ScreenshotAsync(page, "dashboard-posture.png");
 
         CopyScreenshotsToDocs();
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.Dashboard;
+using AuthPatterns.Posture;
 using AuthPatterns.Tests.ApiKeys;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -82,7 +83,7 @@ public sealed partial class DashboardTests
     public async Task Dashboard_needs_its_scope(string? authorization, HttpStatusCode expected)
     {
         await using var app = await ApiKeyTestApp.StartAsync(mapDashboard: true);
-        foreach (var path in (string[])["/authpatterns/", "/authpatterns/usage"])
+        foreach (var path in (string[])["/authpatterns/", "/authpatterns/usage", "/authpatterns/posture"])
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, path);
             if (authorization is not null)
@@ -100,7 +101,7 @@ public sealed partial class DashboardTests
         await using var app = await ApiKeyTestApp.StartAsync(mapDashboard: true);
         await app.Manager.CreateAsync(new ApiKeyCreateRequest { OwnerId = "<script>alert(1)</script>", Name = "\"><img src=x onerror=alert(2)>", Scopes = ["events:write"] });
 
-        foreach (var path in (string[])["/authpatterns/", "/authpatterns/usage"])
+        foreach (var path in (string[])["/authpatterns/", "/authpatterns/usage", "/authpatterns/posture"])
         {
             var response = await SendAsync(app, HttpMethod.Get, path);
             var html = await response.Content.ReadAsStringAsync();
@@ -244,6 +245,47 @@ public sealed partial class DashboardTests
 
         var keyPage = await (await SendAsync(app, HttpMethod.Get, $"/authpatterns/keys/{key.Info.Id}")).Content.ReadAsStringAsync();
         Assert.Contains("2026-01-01 00:00 UTC: 1 invalid secret", keyPage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_posture_page_shows_every_finding_by_severity_and_every_endpoint_with_its_schemes_and_scopes()
+    {
+        await using var app = await ApiKeyTestApp.StartAsync(mapDashboard: true);
+        await app.CreateKeyAsync(scopes: ["events:write", "ops:unused"]);
+        var report = await app.App.Services.GetRequiredService<IAuthPostureReporter>().GetReportAsync();
+        Assert.NotEmpty(report.Findings);
+
+        var response = await SendAsync(app, HttpMethod.Get, "/authpatterns/posture");
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<a href=\"/authpatterns/posture\" class=\"current\" aria-current=\"page\">Posture</a>", html, StringComparison.Ordinal);
+        foreach (var same in report.Findings.GroupBy(f => (f.Id, f.Severity, f.Message)))
+        {
+            var severity = same.Key.Severity.ToString().ToLowerInvariant();
+            var subjects = string.Concat(same.Select(f => $"<div class=\"subject\">{DashboardHtml.Encode(f.Subject)}</div>"));
+            Assert.Contains($"<tr class=\"severity-{severity}\" data-finding=\"{same.Key.Id}\" data-severity=\"{severity}\"><td><code>{same.Key.Id}</code></td><td><span class=\"badge\">{severity}</span></td><td>{subjects}</td><td>{DashboardHtml.Encode(same.Key.Message)}</td></tr>", html, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("data-finding=\"AP010\"", html, StringComparison.Ordinal);
+        Assert.Contains("<div class=\"subject\">scope ops:unused</div>", html, StringComparison.Ordinal);
+        Assert.Equal(report.Endpoints.Count, Regex.Count(html[html.IndexOf("id=\"endpoints\"", StringComparison.Ordinal)..], "<tr[ >]") - 1);
+        Assert.Contains("<td><code>/webhooks/events</code></td><td>POST</td><td>ApiKey</td><td>events:write</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td><code>/ping</code></td><td>GET</td><td>anonymous</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_posture_page_encodes_scopes_and_subjects_from_the_key_store()
+    {
+        await using var app = await ApiKeyTestApp.StartAsync(mapDashboard: true);
+        await app.CreateKeyAsync(scopes: ["events:write", "<img/src=x/onerror=alert(1)>"]);
+
+        var response = await SendAsync(app, HttpMethod.Get, "/authpatterns/posture");
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<div class=\"subject\">scope &lt;img/src=x/onerror=alert(1)&gt;</div>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("default-src 'none'; style-src 'nonce-", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
 
     [Fact]
