@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using AuthPatterns;
 using AuthPatterns.Authorization;
 using AuthPatterns.Infrastructure;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -81,6 +83,7 @@ public static class LayeredAuthServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ScopeAuthorizationHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, TenantAuthorizationHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, LayeredAuthStartupValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JsonOptions>, LayeredAuthJsonOptionsSetup>());
         services.TryAddSingleton<IAuthPostureReporter, AuthPostureReporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, AuthPostureLoopbackHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AuthPostureStartupLog>());
@@ -91,7 +94,7 @@ public static class LayeredAuthServiceCollectionExtensions
     }
 
     // Takes the place of the framework's default implementation, but never of one the application registered itself.
-    private static void ReplaceDefault<TService, TDefault, TReplacement>(IServiceCollection services)
+    private static void ReplaceDefault<TService, TDefault, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TReplacement>(IServiceCollection services)
         where TService : class
         where TReplacement : class, TService
     {

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace AuthPatterns.Infrastructure;
 
@@ -22,7 +24,8 @@ internal static class LayeredProblemDetails
 
     private static readonly Uri DefaultTypeBase = new LayeredAuthOptions().ProblemTypeBaseUri;
 
-    private static readonly JsonSerializerOptions ExtensionSerializerOptions = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions FallbackSerializerOptions = new(JsonSerializerDefaults.Web) { TypeInfoResolver = LayeredAuthJsonContext.Default };
+
 
     public static async Task WriteAsync(
         HttpContext context,
@@ -103,7 +106,7 @@ internal static class LayeredProblemDetails
             foreach (var (name, value) in problem.Extensions)
             {
                 writer.WritePropertyName(name);
-                WriteValue(writer, value);
+                WriteValue(writer, value, context);
             }
 
             writer.WriteEndObject();
@@ -121,8 +124,10 @@ internal static class LayeredProblemDetails
         }
     }
 
-    // Our own values are strings and string arrays; a customization may add anything JSON can hold.
-    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    // Our own values are strings and string arrays; a customization may add anything JSON can hold. Such a value is
+    // written with the application's HTTP JSON options, as ASP.NET Core's own problem details writer does: reflection
+    // where the application has it, its own source-generated contexts in a trimmed or native AOT application.
+    private static void WriteValue(Utf8JsonWriter writer, object? value, HttpContext context)
     {
         switch (value)
         {
@@ -139,10 +144,13 @@ internal static class LayeredProblemDetails
                 element.WriteTo(writer);
                 break;
             default:
-                JsonSerializer.Serialize(writer, value, value.GetType(), ExtensionSerializerOptions);
+                JsonSerializer.Serialize(writer, value, ExtensionTypeInfo(value.GetType(), context));
                 break;
         }
     }
+
+    private static JsonTypeInfo ExtensionTypeInfo(Type type, HttpContext context) =>
+        (context.RequestServices?.GetService<IOptions<HttpJsonOptions>>()?.Value.SerializerOptions ?? FallbackSerializerOptions).GetTypeInfo(type);
 
     private static void WriteArray(Utf8JsonWriter writer, IEnumerable<string> values)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,7 @@ internal static class OptionsValidation
     /// <param name="services">The application's services.</param>
     /// <param name="name">The options name (the scheme, the HttpClient, or <see cref="Options.DefaultName"/>).</param>
     /// <param name="validate">Throws <see cref="InvalidOperationException"/> or <see cref="ArgumentException"/> naming the option.</param>
-    public static void ValidateOnStart<TOptions>(IServiceCollection services, string name, Action<TOptions, IServiceProvider> validate)
+    public static void ValidateOnStart<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(IServiceCollection services, string name, Action<TOptions, IServiceProvider> validate)
         where TOptions : class
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -222,7 +222,7 @@ internal sealed class SigningKeyRing
             }
 
             WriteOwnerOnly(Path.Combine(KeyDirectory, $"{WithdrawnPrefix}{keyId}.json"), JsonSerializer.SerializeToUtf8Bytes(
-                new WithdrawnMarker { KeyId = keyId, WithdrawnAt = now }, SigningKeyFileJson.Options));
+                new WithdrawnMarker { KeyId = keyId, WithdrawnAt = now }, SigningKeyFileJson.Default.WithdrawnMarker));
             Withdraw(keyId);
             Refresh(now, directoryLock);
             return true;
@@ -432,7 +432,7 @@ internal sealed class SigningKeyRing
         SigningKeyFile? file;
         try
         {
-            file = JsonSerializer.Deserialize<SigningKeyFile>(content, SigningKeyFileJson.Options);
+            file = JsonSerializer.Deserialize(content, SigningKeyFileJson.Default.SigningKeyFile);
         }
         catch (JsonException)
         {
@@ -458,7 +458,7 @@ internal sealed class SigningKeyRing
         try
         {
             var unprotected = _protector.CreateProtector(keyId).Unprotect(Convert.FromBase64String(file.ProtectedKey));
-            payload = JsonSerializer.Deserialize<ProtectedSigningKey>(unprotected, SigningKeyFileJson.Options);
+            payload = JsonSerializer.Deserialize(unprotected, SigningKeyFileJson.Default.ProtectedSigningKey);
         }
         catch (Exception exception) when (exception is CryptographicException or FormatException)
         {
@@ -522,7 +522,7 @@ internal sealed class SigningKeyRing
                     UnpublishAt = key.UnpublishAt,
                     PrivateKey = privateKey,
                 },
-                SigningKeyFileJson.Options);
+                SigningKeyFileJson.Default.ProtectedSigningKey);
         }
         finally
         {
@@ -542,7 +542,7 @@ internal sealed class SigningKeyRing
         CryptographicOperations.ZeroMemory(payload);
 
         var path = PathOf(keyId);
-        WriteOwnerOnly(path, JsonSerializer.SerializeToUtf8Bytes(file, SigningKeyFileJson.Options));
+        WriteOwnerOnly(path, JsonSerializer.SerializeToUtf8Bytes(file, SigningKeyFileJson.Default.SigningKeyFile));
         _files[path] = new KeyFileEntry(FileStamp.Of(path) ?? default, key, null);
         _logger.SigningKeyCreated(keyId, activatesAt);
         return key;
@@ -680,10 +680,5 @@ internal sealed class SigningKeyRing
         public string KeyId { get; set; } = "";
 
         public DateTimeOffset WithdrawnAt { get; set; }
-    }
-
-    internal static class SigningKeyFileJson
-    {
-        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     }
 }

@@ -44,7 +44,7 @@ public static class AuthPostureEndpointRouteBuilderExtensions
             {
                 var report = await reporter.GetReportAsync(context.RequestAborted);
                 context.Response.Headers.CacheControl = "no-store";
-                return Results.Json(report, AuthPostureReport.JsonOptions);
+                return Results.Json(report, AuthPostureReport.JsonTypeInfo);
             })
             .RequireScope(options.Scope)
             .WithDisplayName("Auth posture report")

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using AuthPatterns.Infrastructure;
 
 namespace AuthPatterns.Posture;
 
@@ -9,7 +11,10 @@ namespace AuthPatterns.Posture;
 /// </summary>
 public sealed class AuthPostureReport
 {
-    /// <summary>The JSON shape of the report: camelCase names, severities as lower-case strings.</summary>
+    /// <summary>
+    /// The JSON shape of the report: camelCase names, severities as lower-case strings. Its metadata is source-generated,
+    /// so the report reads and writes without reflection, in trimmed and native AOT applications too.
+    /// </summary>
     public static JsonSerializerOptions JsonOptions { get; } = CreateJsonOptions();
 
     /// <summary>When the report was computed.</summary>
@@ -38,11 +43,14 @@ public sealed class AuthPostureReport
         return count;
     }
 
+    /// <summary>The report's source-generated metadata under <see cref="JsonOptions"/>, for reading and writing without reflection.</summary>
+    internal static JsonTypeInfo<AuthPostureReport> JsonTypeInfo { get; } = (JsonTypeInfo<AuthPostureReport>)JsonOptions.GetTypeInfo(typeof(AuthPostureReport));
+
     private static JsonSerializerOptions CreateJsonOptions()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = LayeredAuthJsonContext.Default };
         options.Converters.Add(new JsonStringEnumConverter<AuthPostureSeverity>(JsonNamingPolicy.CamelCase));
-        options.MakeReadOnly(populateMissingResolver: true);
+        options.MakeReadOnly();
         return options;
     }
 }

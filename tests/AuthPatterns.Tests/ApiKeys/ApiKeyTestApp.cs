@@ -55,7 +55,7 @@ internal sealed class ApiKeyTestApp : IAsyncDisposable
         options.HashParallelism = 1;
     }
 
-    public static async Task<ApiKeyTestApp> StartAsync(Action<ApiKeyAuthenticationOptions>? configure = null, bool mapManagement = false, bool mapDashboard = false)
+    public static async Task<ApiKeyTestApp> StartAsync(Action<ApiKeyAuthenticationOptions>? configure = null, bool mapManagement = false, bool mapDashboard = false, Action<IServiceCollection>? services = null)
     {
         var logs = new LogCapture();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -71,6 +71,7 @@ internal sealed class ApiKeyTestApp : IAsyncDisposable
 
                 return next(context);
             }))
+            .WithServices(s => services?.Invoke(s))
             .Map(app => MapEndpoints(app, mapManagement, mapDashboard))
             .StartAsync();
         return new ApiKeyTestApp(app, time, logs, outcomes, exposures);

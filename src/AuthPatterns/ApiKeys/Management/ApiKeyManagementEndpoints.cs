@@ -102,7 +102,7 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
                     },
                     ct);
                 context.Response.Headers.CacheControl = "no-store";
-                return Results.Created($"{prefix.TrimEnd('/')}/{created.Info.Id}", new { key = created.Key, info = created.Info });
+                return Results.Created($"{prefix.TrimEnd('/')}/{created.Info.Id}", new ApiKeyCreatedBody(created.Key, created.Info));
             }));
 
         group.MapPost("/{id}/revoke", (string id, ApiKeyRevokeBody? body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
@@ -123,7 +123,7 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
                 }
 
                 context.Response.Headers.CacheControl = "no-store";
-                return Results.Created($"{prefix.TrimEnd('/')}/{rolled.Info.Id}", new { key = rolled.Key, info = rolled.Info });
+                return Results.Created($"{prefix.TrimEnd('/')}/{rolled.Info.Id}", new ApiKeyCreatedBody(rolled.Key, rolled.Info));
             }));
 
         group.MapPut("/{id}/scopes", (string id, ApiKeyScopesBody body, ClaimsPrincipal user, ApiKeyManager manager, HttpContext context, CancellationToken ct) =>
