@@ -84,7 +84,11 @@ public abstract class TemplateMigrationUpgradeTests : IAsyncLifetime
         await using (var scope = _services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<KeysDbContext>();
+            var missing = await Assert.ThrowsAsync<InvalidOperationException>(() => db.Database.VerifyApiKeyTablesAsync());
+            Assert.StartsWith("The database has no table authpatterns_api_keys with the columns this version reads (id, ", missing.Message, StringComparison.Ordinal);
             await db.GetService<IMigrator>().MigrateAsync(LastEarlierMigration);
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => db.Database.VerifyApiKeyTablesAsync());
+            Assert.Contains("holds API keys in the shape of an earlier AuthPatterns version", refused.Message, StringComparison.Ordinal);
             foreach (var record in new[] { liveRecord, revokedRecord, expiredRecord, foreverRecord })
             {
                 await InsertEarlierKeyAsync(db, record);
