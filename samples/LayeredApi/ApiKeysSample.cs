@@ -100,7 +100,7 @@ public static class ApiKeysSample
         {
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ApiKeyDbContext>();
-            await db.Database.EnsureCreatedAsync(cancellationToken);
+            await db.Database.EnsureApiKeyTablesCreatedAsync(cancellationToken);
             guide.KeyStoreArguments = arguments.Value;
             if (!environment.IsDevelopment())
             {

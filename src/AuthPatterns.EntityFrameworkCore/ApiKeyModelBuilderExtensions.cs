@@ -19,8 +19,12 @@ public static class ApiKeyModelBuilderExtensions
     public const string UsageCountsTable = "authpatterns_api_key_usage_counts";
 
     /// <summary>
-    /// Adds the API-key tables to a model. Times are stored as UTC ticks (a 64-bit integer), so the same model sorts
-    /// and compares on every provider, SQLite included. The <c>Version</c> column is the keys' concurrency token: a
+    /// Adds the API-key tables to a model, in names a DBA can type: snake_case columns (<c>owner_id</c>,
+    /// <c>created_at</c>), lower-case key and index names (<c>pk_authpatterns_api_keys</c>,
+    /// <c>ix_authpatterns_api_keys_owner_id</c>). Times are stored as UTC date-times in the provider's own type
+    /// (<c>timestamp with time zone</c> on PostgreSQL, ISO-8601 text such as <c>2026-03-01 12:00:00.1234567</c> on SQLite),
+    /// so they sort and compare in SQL on every provider; PostgreSQL keeps them to the microsecond and
+    /// <see cref="DateTimeOffset.MaxValue"/> as <c>infinity</c>. The <c>version</c> column is the keys' concurrency token: a
     /// change made on a stale copy of a key (one revoked meanwhile, for example) is refused, never written over it.
     /// </summary>
     /// <param name="modelBuilder">The model builder of the application's context.</param>
@@ -29,53 +33,59 @@ public static class ApiKeyModelBuilderExtensions
     public static ModelBuilder AddAuthPatternsApiKeys(this ModelBuilder modelBuilder, string? schema = null)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
-        var time = new ValueConverter<DateTimeOffset, long>(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+
+        // A UTC DateTime, not a DateTimeOffset: SQLite translates comparisons and ordering of DateTime columns (text in one
+        // fixed format, which sorts as it compares) but not of DateTimeOffset ones; PostgreSQL maps it to timestamptz.
+        var time = new ValueConverter<DateTimeOffset, DateTime>(v => v.UtcDateTime, v => new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)));
 
         modelBuilder.Entity<ApiKeyRecord>(key =>
         {
             key.ToTable(KeysTable, schema);
-            key.HasKey(r => r.Id);
-            key.Property(r => r.Id).HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false);
-            key.Property(r => r.OwnerId).HasMaxLength(ApiKeyManager.MaxTextLength).IsRequired();
-            key.Property(r => r.Tenant).HasMaxLength(ApiKeyManager.MaxTextLength);
-            key.Property(r => r.Name).HasMaxLength(ApiKeyManager.MaxTextLength);
-            key.Property(r => r.Hash).HasMaxLength(256).IsUnicode(false).IsRequired();
-            key.Property(r => r.RevocationReason).HasMaxLength(ApiKeyManager.MaxRevocationReasonLength);
-            key.Property(r => r.Version).IsConcurrencyToken();
-            key.Property(r => r.LastUsedAddress).HasMaxLength(64);
-            key.Property(r => r.RolledFromId).HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false);
-            key.Property(r => r.CreatedAt).HasConversion(time);
-            key.Property(r => r.ExpiresAt).HasConversion(time);
-            key.Property(r => r.RevokedAt).HasConversion(time);
-            key.Property(r => r.LastUsedAt).HasConversion(time);
-            key.PrimitiveCollection(r => r.Scopes).IsRequired();
-            key.PrimitiveCollection(r => r.AllowedNetworks).IsRequired();
-            key.HasIndex(r => r.OwnerId);
-            key.HasIndex(r => r.Tenant);
+            key.HasKey(r => r.Id).HasName("pk_" + KeysTable);
+            key.Property(r => r.Id).HasColumnName("id").HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false);
+            key.Property(r => r.IsTest).HasColumnName("is_test");
+            key.Property(r => r.OwnerId).HasColumnName("owner_id").HasMaxLength(ApiKeyManager.MaxTextLength).IsRequired();
+            key.Property(r => r.Tenant).HasColumnName("tenant").HasMaxLength(ApiKeyManager.MaxTextLength);
+            key.Property(r => r.Name).HasColumnName("name").HasMaxLength(ApiKeyManager.MaxTextLength);
+            key.Property(r => r.Hash).HasColumnName("hash").HasMaxLength(256).IsUnicode(false).IsRequired();
+            key.Property(r => r.RevocationReason).HasColumnName("revocation_reason").HasMaxLength(ApiKeyManager.MaxRevocationReasonLength);
+            key.Property(r => r.Version).HasColumnName("version").IsConcurrencyToken();
+            key.Property(r => r.LastUsedAddress).HasColumnName("last_used_address").HasMaxLength(64);
+            key.Property(r => r.RolledFromId).HasColumnName("rolled_from_id").HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false);
+            key.Property(r => r.CreatedAt).HasColumnName("created_at").HasConversion(time);
+            key.Property(r => r.ExpiresAt).HasColumnName("expires_at").HasConversion(time);
+            key.Property(r => r.RevokedAt).HasColumnName("revoked_at").HasConversion(time);
+            key.Property(r => r.LastUsedAt).HasColumnName("last_used_at").HasConversion(time);
+            key.PrimitiveCollection(r => r.Scopes).HasColumnName("scopes").IsRequired();
+            key.PrimitiveCollection(r => r.AllowedNetworks).HasColumnName("allowed_networks").IsRequired();
+            key.HasIndex(r => r.OwnerId).HasDatabaseName($"ix_{KeysTable}_owner_id");
+            key.HasIndex(r => r.Tenant).HasDatabaseName($"ix_{KeysTable}_tenant");
         });
 
         modelBuilder.Entity<ApiKeyUsageEvent>(usage =>
         {
             usage.ToTable(UsageEventsTable, schema);
-            usage.HasKey(e => e.Id);
-            usage.Property(e => e.Id).ValueGeneratedOnAdd();
-            usage.Property(e => e.KeyId).HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false).IsRequired();
-            usage.Property(e => e.Method).HasMaxLength(ApiKeyUsageLimits.MaxMethodLength).IsRequired();
-            usage.Property(e => e.Route).HasMaxLength(ApiKeyUsageLimits.MaxRouteLength).IsRequired();
-            usage.Property(e => e.Address).HasMaxLength(ApiKeyUsageLimits.MaxAddressLength);
-            usage.Property(e => e.OccurredAt).HasConversion(time);
-            usage.HasIndex(e => new { e.KeyId, e.OccurredAt });
-            usage.HasIndex(e => e.OccurredAt);
+            usage.HasKey(e => e.Id).HasName("pk_" + UsageEventsTable);
+            usage.Property(e => e.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            usage.Property(e => e.KeyId).HasColumnName("key_id").HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false).IsRequired();
+            usage.Property(e => e.OccurredAt).HasColumnName("occurred_at").HasConversion(time);
+            usage.Property(e => e.Method).HasColumnName("method").HasMaxLength(ApiKeyUsageLimits.MaxMethodLength).IsRequired();
+            usage.Property(e => e.Route).HasColumnName("route").HasMaxLength(ApiKeyUsageLimits.MaxRouteLength).IsRequired();
+            usage.Property(e => e.StatusCode).HasColumnName("status_code");
+            usage.Property(e => e.Address).HasColumnName("address").HasMaxLength(ApiKeyUsageLimits.MaxAddressLength);
+            usage.HasIndex(e => new { e.KeyId, e.OccurredAt }).HasDatabaseName($"ix_{UsageEventsTable}_key_id_occurred_at");
+            usage.HasIndex(e => e.OccurredAt).HasDatabaseName($"ix_{UsageEventsTable}_occurred_at");
         });
 
         modelBuilder.Entity<ApiKeyUsageCount>(count =>
         {
             count.ToTable(UsageCountsTable, schema);
-            count.HasKey(c => new { c.KeyId, c.PeriodStart, c.Outcome });
-            count.Property(c => c.KeyId).HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false);
-            count.Property(c => c.Outcome).HasMaxLength(32).IsUnicode(false);
-            count.Property(c => c.PeriodStart).HasConversion(time);
-            count.HasIndex(c => c.PeriodStart);
+            count.HasKey(c => new { c.KeyId, c.PeriodStart, c.Outcome }).HasName("pk_" + UsageCountsTable);
+            count.Property(c => c.KeyId).HasColumnName("key_id").HasMaxLength(ApiKeyFormat.KeyIdLength).IsUnicode(false);
+            count.Property(c => c.PeriodStart).HasColumnName("period_start").HasConversion(time);
+            count.Property(c => c.Outcome).HasColumnName("outcome").HasMaxLength(32).IsUnicode(false);
+            count.Property(c => c.Count).HasColumnName("count");
+            count.HasIndex(c => c.PeriodStart).HasDatabaseName($"ix_{UsageCountsTable}_period_start");
         });
 
         return modelBuilder;

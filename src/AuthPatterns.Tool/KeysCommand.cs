@@ -292,7 +292,17 @@ internal static class KeysCommand
             var database = scope.ServiceProvider.GetRequiredService<ApiKeyDbContext>().Database;
             if (mayCreateStore)
             {
-                var created = await database.EnsureCreatedAsync();
+                bool created;
+                try
+                {
+                    created = await database.EnsureApiKeyTablesCreatedAsync();
+                }
+                catch (InvalidOperationException exception)
+                {
+                    await error.WriteLineAsync(TerminalText.Escape(exception.Message));
+                    return 2;
+                }
+
                 await error.WriteLineAsync(created ? $"Created {description}." : $"Using {description}.");
             }
             else
@@ -311,6 +321,16 @@ internal static class KeysCommand
                 if (!ready)
                 {
                     await error.WriteLineAsync($"Cannot open {description}: it does not exist, cannot be reached or holds no key store. Check --connection, or pass --create-store to create it.");
+                    return 2;
+                }
+
+                try
+                {
+                    await database.VerifyApiKeyTablesAsync();
+                }
+                catch (InvalidOperationException exception)
+                {
+                    await error.WriteLineAsync(TerminalText.Escape(exception.Message));
                     return 2;
                 }
 

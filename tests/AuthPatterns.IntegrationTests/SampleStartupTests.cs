@@ -63,6 +63,18 @@ public sealed class SampleStartupTests : IDisposable
         Assert.DoesNotContain("sign-in-needed", script.Body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Sample_on_a_key_store_of_the_earlier_shape_fails_at_startup_saying_how_to_upgrade_or_delete_it()
+    {
+        var file = Path.Combine(_directory, "keys.db");
+        await AuthPatterns.Tests.ApiKeys.EarlierKeyStoreShape.CreateSqliteAsync($"Data Source={file};Pooling=False");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(StartAndStopAsync);
+        Assert.Contains("holds API keys in the shape of an earlier AuthPatterns version", error.Message, StringComparison.Ordinal);
+        Assert.Contains("can be deleted instead", error.Message, StringComparison.Ordinal);
+        Assert.Equal("demo-partner", await AuthPatterns.Tests.ApiKeys.EarlierKeyStoreShape.OwnerAsync($"Data Source={file};Pooling=False"));
+    }
+
     [Theory]
     [InlineData("sqlite", "")]
     [InlineData("sqlite", " ")]

@@ -207,6 +207,24 @@ public sealed class KeysCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_of_the_earlier_shape_is_refused_with_the_way_to_upgrade_it_and_left_as_it_was()
+    {
+        await EarlierKeyStoreShape.CreateSqliteAsync(Connection);
+
+        foreach (var args in new[] { new[] { "list" }, ["show", EarlierKeyStoreShape.KeyId], ["revoke", EarlierKeyStoreShape.KeyId], ["create", "--owner", "o", "--scope", "a"], ["list", "--create-store"] })
+        {
+            var (code, output, error) = await RunAsync(["keys", .. args, "--connection", Connection]);
+            Assert.Equal(2, code);
+            Assert.Empty(output);
+            Assert.Contains("holds API keys in the shape of an earlier AuthPatterns version", error, StringComparison.Ordinal);
+            Assert.Contains("dotnet ef database update", error, StringComparison.Ordinal);
+            Assert.Contains("docs/api-keys.md", error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("demo-partner", await EarlierKeyStoreShape.OwnerAsync(Connection));
+    }
+
+    [Fact]
     public async Task A_wrong_sqlite_path_is_an_error_naming_the_absolute_file_not_a_new_empty_store()
     {
         var relative = Path.GetRelativePath(Environment.CurrentDirectory, _database);
