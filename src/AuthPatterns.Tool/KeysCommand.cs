@@ -333,7 +333,7 @@ internal static class KeysCommand
                 var creator = context.Database.GetService<IRelationalDatabaseCreator>();
                 ready = await creator.ExistsAsync() && await HoldsKeyStoreAsync(context);
             }
-            catch (DbException)
+            catch (Exception exception) when (IsUnreachable(exception))
             {
                 ready = false;
             }
@@ -414,11 +414,15 @@ internal static class KeysCommand
             _ = await context.Set<ApiKeyRecord>().AnyAsync();
             return true;
         }
-        catch (DbException)
+        catch (Exception exception) when (IsUnreachable(exception))
         {
             return false;
         }
     }
+
+    // A database error, or EF Core's execution strategy giving up on one (PostgreSQL wraps it in an InvalidOperationException).
+    private static bool IsUnreachable(Exception exception) =>
+        exception is DbException || (exception is InvalidOperationException && exception.InnerException is DbException);
 
     private static Task WriteBroadcastAsync(ParseResult parse, string what) =>
         parse.InvocationConfiguration.Error.WriteLineAsync(RedisBroadcast.ValueOf(parse, Redis) is null

@@ -146,7 +146,7 @@ public sealed class ToolApplicationConfigurationTests : IDisposable
         var (code, _, error) = await RunAsync("keys", "list", "--project", _app);
 
         Assert.Equal(2, code);
-        Assert.Contains("ConnectionStrings has Orders, Audit but not Keys", error, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings has Audit, Orders but not Keys", error, StringComparison.Ordinal);
         Assert.Contains("LayeredAuth:ApiKeys:ConnectionStringName", error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_app, "orders.db")));
 
@@ -164,7 +164,7 @@ public sealed class ToolApplicationConfigurationTests : IDisposable
         var (code, output, error) = await RunAsync("keys", "list", "--project", _app);
 
         // Port 1 refuses the connection: the tool names the store and where it came from, not the password.
-        Assert.Equal(2, code);
+        Assert.True(code == 2, error);
         Assert.Contains("Cannot open the PostgreSQL key store 'keys' on 127.0.0.1:1 (ConnectionStrings:Keys from ", error, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, output + error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
@@ -183,7 +183,7 @@ public sealed class ToolApplicationConfigurationTests : IDisposable
         foreach (var args in new[] { new[] { "--help" }, ["keys", "create", "--help"] })
         {
             using var output = new StringWriter();
-            var code = await Program.CreateRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = new StringWriter() });
+            var code = await AuthPatterns.Tool.Program.CreateRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = new StringWriter() });
             Assert.Equal(0, code);
             Assert.Contains($"Usage:{Environment.NewLine}  authpatterns ", output.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain("AuthPatterns.Tool", output.ToString(), StringComparison.Ordinal);
@@ -221,7 +221,7 @@ public sealed class ToolApplicationConfigurationTests : IDisposable
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await Program.CreateRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var code = await AuthPatterns.Tool.Program.CreateRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 }
