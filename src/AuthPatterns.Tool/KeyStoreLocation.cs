@@ -11,8 +11,9 @@ namespace AuthPatterns.Tool;
 /// </summary>
 internal sealed class KeyStoreLocation
 {
-    private KeyStoreLocation(string provider, string connectionString, string description, string? missingFile)
+    private KeyStoreLocation(string provider, string connectionString, string description, string? missingFile, string origin = "")
     {
+        Origin = origin;
         Provider = provider;
         ConnectionString = connectionString;
         Description = description;
@@ -28,11 +29,25 @@ internal sealed class KeyStoreLocation
     /// <summary>What the store is, for a person: "the SQLite key store /abs/path/keys.db".</summary>
     public string Description { get; }
 
+    /// <summary>Where the store was named, starting with a space, or empty: see <see cref="KeyStoreSettings.Origin"/>.</summary>
+    public string Origin { get; }
+
+    /// <summary>The same store, described with where it was named.</summary>
+    public KeyStoreLocation WithOrigin(string origin) =>
+        new(Provider, ConnectionString, Description + origin, MissingFile, origin);
+
     /// <summary>The absolute path of a SQLite file that does not exist yet, or <see langword="null"/>.</summary>
     public string? MissingFile { get; }
 
     /// <summary>Reads the provider and connection string; throws <see cref="InvalidOperationException"/> with a one-line message.</summary>
-    public static KeyStoreLocation Resolve(string provider, string connectionString, bool mayCreate)
+    /// <param name="provider"><c>sqlite</c> or <c>postgres</c>.</param>
+    /// <param name="connectionString">The connection string.</param>
+    /// <param name="mayCreate">Whether a missing SQLite file may be created.</param>
+    /// <param name="directory">
+    /// The application's directory, against which a relative SQLite path is resolved (where the app, run from its own
+    /// directory as <c>dotnet run</c> does, finds it); <see langword="null"/> for the current directory.
+    /// </param>
+    public static KeyStoreLocation Resolve(string provider, string connectionString, bool mayCreate, string? directory = null)
     {
         var normalized = provider.ToLowerInvariant();
         if (normalized is not ("sqlite" or "postgres" or "postgresql"))
@@ -42,16 +57,16 @@ internal sealed class KeyStoreLocation
 
         try
         {
-            return normalized == "sqlite" ? ResolveSqlite(connectionString, mayCreate) : ResolvePostgres(connectionString);
+            return normalized == "sqlite" ? ResolveSqlite(connectionString, mayCreate, directory) : ResolvePostgres(connectionString);
         }
         catch (ArgumentException)
         {
             // The connection string parsers name the offending keyword; the string itself may hold a password.
-            throw new InvalidOperationException($"--connection is not a valid {normalized} connection string.");
+            throw new InvalidOperationException($"The key store's connection string (--connection, or the application's) is not a valid {normalized} connection string.");
         }
     }
 
-    private static KeyStoreLocation ResolveSqlite(string connectionString, bool mayCreate)
+    private static KeyStoreLocation ResolveSqlite(string connectionString, bool mayCreate, string? directory)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
         var source = builder.DataSource;
@@ -60,9 +75,16 @@ internal sealed class KeyStoreLocation
             return new KeyStoreLocation("sqlite", connectionString, "an in-memory SQLite key store", null);
         }
 
-        // SQLite resolves a relative path against the current directory: say which file that is.
-        var file = source.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? source[5..].Split('?')[0] : source;
-        var path = Path.GetFullPath(file);
+        // SQLite resolves a relative path against the current directory: say which file that is. An application's
+        // relative path is the one it opens from its own directory; the tool opens that file by its full path.
+        var isUri = source.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+        var file = isUri ? source[5..].Split('?')[0] : source;
+        var path = directory is null ? Path.GetFullPath(file) : Path.GetFullPath(file, directory);
+        if (!isUri && directory is not null)
+        {
+            builder.DataSource = path;
+        }
+
         var exists = File.Exists(path);
         if (!mayCreate && builder.Mode == SqliteOpenMode.ReadWriteCreate)
         {

@@ -7,6 +7,7 @@ using AuthPatterns.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AuthPatterns.Tool;
@@ -25,22 +26,39 @@ internal static class KeysCommand
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    private static readonly Option<string> Provider = new("--provider")
+    private static readonly Option<string?> Provider = new("--provider")
     {
-        Description = "The store: sqlite or postgres.",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LayeredAuth__ApiKeys__Provider") ?? "sqlite",
+        Description = "The store: sqlite or postgres (default: LayeredAuth:ApiKeys:Provider, else told by the connection string, else sqlite).",
     };
 
-    private static readonly Option<string> Connection = new("--connection")
+    private static readonly Option<string?> Connection = new("--connection")
     {
-        Description = "The connection string of the store.",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LayeredAuth__ApiKeys__ConnectionString") ?? "Data Source=authpatterns-keys.db",
+        Description = "The connection string of the store (default: the application's, see --project; else " + KeyStoreSettings.DefaultConnectionString + ").",
     };
 
-    private static readonly Option<string> Prefix = new("--prefix")
+    private static readonly Option<string?> Prefix = new("--prefix")
     {
-        Description = "The key prefix the application is configured with (LayeredAuth:ApiKeys:Prefix).",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LayeredAuth__ApiKeys__Prefix") ?? ApiKeyFormat.DefaultPrefix,
+        Description = "The key prefix (default: LayeredAuth:ApiKeys:Prefix, else " + ApiKeyFormat.DefaultPrefix + ").",
+    };
+
+    private static readonly Option<string?> Project = new("--project")
+    {
+        Description = "The application's project directory: read its appsettings.json, appsettings.{Environment}.json, user secrets (Development) and environment variables, as the app does.",
+    };
+
+    private static readonly Option<string?> AppSettings = new("--appsettings")
+    {
+        Description = "An application's appsettings file to read (with environment variables) instead of a project directory.",
+    };
+
+    private static readonly Option<string?> EnvironmentName = new("--environment")
+    {
+        Description = "The environment of the appsettings.{Environment}.json --project reads (default: ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, else Development).",
+    };
+
+    private static readonly Option<string?> ConnectionName = new("--connection-name")
+    {
+        Description = "The ConnectionStrings entry of the key store (default: LayeredAuth:ApiKeys:ConnectionStringName, else Keys).",
     };
 
     private static readonly Option<bool> AsJson = new("--json") { Description = "Print machine-readable JSON." };
@@ -83,7 +101,7 @@ internal static class KeysCommand
 
         var command = new Command("create", "Create a key. The key is printed once and not stored.")
         {
-            Provider, Connection, Prefix, AsJson, owner, scopes, expiresIn, tenant, name, networks, test,
+            Provider, Connection, Prefix, Project, AppSettings, EnvironmentName, ConnectionName, AsJson, CreateStore, owner, scopes, expiresIn, tenant, name, networks, test,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -92,7 +110,7 @@ internal static class KeysCommand
                 return 2;
             }
 
-            return await RunAsync(parse, mayCreateStore: true, async (manager, output) =>
+            return await RunAsync(parse, createsByDefault: true, async (manager, output) =>
             {
                 var created = await manager.CreateAsync(
                     new ApiKeyCreateRequest
@@ -132,8 +150,8 @@ internal static class KeysCommand
     {
         var owner = new Option<string?>("--owner") { Description = "Only this owner's keys." };
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's keys." };
-        var command = new Command("list", "List keys (never their secrets).") { Provider, Connection, Prefix, AsJson, CreateStore, owner, tenant };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
+        var command = new Command("list", "List keys (never their secrets).") { Provider, Connection, Prefix, Project, AppSettings, EnvironmentName, ConnectionName, AsJson, CreateStore, owner, tenant };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, createsByDefault: false, async (manager, output) =>
         {
             var keys = await manager.ListAsync(parse.GetValue(owner), parse.GetValue(tenant), cancellationToken);
             if (parse.GetValue(AsJson))
@@ -158,8 +176,8 @@ internal static class KeysCommand
     private static Command ShowCommand()
     {
         var id = new Argument<string>("id") { Description = "The key id." };
-        var command = new Command("show", "Show one key (never its secret).") { Provider, Connection, Prefix, AsJson, CreateStore, id };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
+        var command = new Command("show", "Show one key (never its secret).") { Provider, Connection, Prefix, Project, AppSettings, EnvironmentName, ConnectionName, AsJson, CreateStore, id };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, createsByDefault: false, async (manager, output) =>
         {
             var key = await manager.GetAsync(parse.GetRequiredValue(id), cancellationToken);
             return await WriteOrNotFoundAsync(parse, output, key, parse.GetRequiredValue(id));
@@ -173,9 +191,9 @@ internal static class KeysCommand
         var reason = new Option<string>("--reason") { Description = "Why, for the audit trail.", DefaultValueFactory = _ => "revoked with the authpatterns tool" };
         var command = new Command("revoke", "Revoke a key. With --redis every instance refuses it at once; without, instances drop it within their cache lifetime (60 s by default).")
         {
-            Provider, Connection, Prefix, AsJson, CreateStore, Redis, RedisPrefix, id, reason,
+            Provider, Connection, Prefix, Project, AppSettings, EnvironmentName, ConnectionName, AsJson, CreateStore, Redis, RedisPrefix, id, reason,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, createsByDefault: false, async (manager, output) =>
         {
             var keyId = parse.GetRequiredValue(id);
             var found = await manager.RevokeAsync(keyId, parse.GetRequiredValue(reason), cancellationToken);
@@ -196,7 +214,7 @@ internal static class KeysCommand
         var grace = new Option<string>("--grace") { Description = "How long the old key keeps working, for example 24h or 0m (never past its own expiry).", DefaultValueFactory = _ => "24h" };
         var command = new Command("roll", "Issue a new key with the same scopes and metadata; the old one keeps working for the grace period.")
         {
-            Provider, Connection, Prefix, AsJson, CreateStore, Redis, RedisPrefix, id, grace,
+            Provider, Connection, Prefix, Project, AppSettings, EnvironmentName, ConnectionName, AsJson, CreateStore, Redis, RedisPrefix, id, grace,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -205,7 +223,7 @@ internal static class KeysCommand
                 return 2;
             }
 
-            return await RunAsync(parse, parse.GetValue(CreateStore), async (manager, output) =>
+            return await RunAsync(parse, createsByDefault: false, async (manager, output) =>
             {
                 var keyId = parse.GetRequiredValue(id);
                 CreatedApiKey? rolled;
@@ -252,14 +270,23 @@ internal static class KeysCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, bool mayCreateStore, Func<ApiKeyManager, TextWriter, Task<int>> work)
+    private static async Task<int> RunAsync(ParseResult parse, bool createsByDefault, Func<ApiKeyManager, TextWriter, Task<int>> work)
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
+        ApplicationConfiguration configuration;
         KeyStoreLocation store;
+        bool mayCreateStore;
         try
         {
-            store = KeyStoreLocation.Resolve(parse.GetRequiredValue(Provider), parse.GetRequiredValue(Connection), mayCreateStore);
+            configuration = ApplicationConfiguration.Load(parse.GetValue(Project), parse.GetValue(AppSettings), parse.GetValue(EnvironmentName));
+            var settings = KeyStoreSettings.Resolve(configuration, parse.GetValue(Provider), parse.GetValue(Connection), parse.GetValue(ConnectionName));
+
+            // An application's store is created by the application (its migrations or its own start): the tool writes
+            // into it, and makes one only when told to.
+            mayCreateStore = parse.GetValue(CreateStore) || (createsByDefault && !configuration.IsApplication);
+            store = KeyStoreLocation.Resolve(settings.Provider, settings.ConnectionString, mayCreateStore, configuration.Directory);
+            store = store.WithOrigin(settings.Origin);
         }
         catch (InvalidOperationException exception)
         {
@@ -270,9 +297,11 @@ internal static class KeysCommand
         var description = TerminalText.Escape(store.Description);
         if (store.MissingFile is not null && !mayCreateStore)
         {
-            await error.WriteLineAsync(
-                $"No key store at {TerminalText.Escape(store.MissingFile)}: the file does not exist (a relative path is relative to the current directory). "
-                + "Check --connection, or pass --create-store to create an empty store there.");
+            await error.WriteLineAsync(configuration.IsApplication
+                ? $"No key store at {TerminalText.Escape(store.MissingFile)}{TerminalText.Escape(store.Origin)}: the file does not exist. "
+                    + "The application creates it (run it, or apply its migrations with dotnet ef database update); or pass --create-store to create an empty store there."
+                : $"No key store at {TerminalText.Escape(store.MissingFile)}: the file does not exist (a relative path is relative to the current directory). "
+                    + "Check --connection, or pass --create-store to create an empty store there.");
             return 2;
         }
 
@@ -286,56 +315,52 @@ internal static class KeysCommand
             return 2;
         }
 
-        await using var services = BuildServices(store.Provider, store.ConnectionString, parse.GetRequiredValue(Prefix), redis, redisPrefix);
+        await using var services = BuildServices(store.Provider, store.ConnectionString, parse.GetValue(Prefix), redis, redisPrefix, configuration.Root.GetSection("LayeredAuth"));
         await using (var scope = services.CreateAsyncScope())
         {
-            var database = scope.ServiceProvider.GetRequiredService<ApiKeyDbContext>().Database;
-            if (mayCreateStore)
+            var context = scope.ServiceProvider.GetRequiredService<ApiKeyDbContext>();
+            var created = false;
+            bool ready;
+            try
             {
-                bool created;
-                try
+                if (mayCreateStore)
                 {
-                    created = await database.EnsureApiKeyTablesCreatedAsync();
-                }
-                catch (InvalidOperationException exception)
-                {
-                    await error.WriteLineAsync(TerminalText.Escape(exception.Message));
-                    return 2;
+                    created = await context.Database.EnsureApiKeyTablesCreatedAsync();
                 }
 
-                await error.WriteLineAsync(created ? $"Created {description}." : $"Using {description}.");
+                // The key table itself, not just any table: an application's database may hold its own tables and not
+                // yet the key store's (its migrations not applied).
+                var creator = context.Database.GetService<IRelationalDatabaseCreator>();
+                ready = await creator.ExistsAsync() && await HoldsKeyStoreAsync(context);
             }
-            else
+            catch (Exception exception) when (IsUnreachable(exception))
             {
-                var creator = database.GetService<IRelationalDatabaseCreator>();
-                bool ready;
-                try
-                {
-                    ready = await creator.ExistsAsync() && await creator.HasTablesAsync();
-                }
-                catch (DbException)
-                {
-                    ready = false;
-                }
-
-                if (!ready)
-                {
-                    await error.WriteLineAsync($"Cannot open {description}: it does not exist, cannot be reached or holds no key store. Check --connection, or pass --create-store to create it.");
-                    return 2;
-                }
-
-                try
-                {
-                    await database.VerifyApiKeyTablesAsync();
-                }
-                catch (InvalidOperationException exception)
-                {
-                    await error.WriteLineAsync(TerminalText.Escape(exception.Message));
-                    return 2;
-                }
-
-                await error.WriteLineAsync($"Using {description}.");
+                ready = false;
             }
+            catch (InvalidOperationException exception)
+            {
+                await error.WriteLineAsync(TerminalText.Escape(exception.Message));
+                return 2;
+            }
+
+            if (!ready)
+            {
+                await error.WriteLineAsync($"Cannot open {description}: it does not exist, cannot be reached or holds no key store. {(configuration.IsApplication ? "Run the application (or apply its migrations) first" : "Check --connection")}, or pass --create-store to create it.");
+                return 2;
+            }
+
+            try
+            {
+                // Tables of an earlier shape are refused with the way to upgrade them, never written to.
+                await context.Database.VerifyApiKeyTablesAsync();
+            }
+            catch (InvalidOperationException exception)
+            {
+                await error.WriteLineAsync(TerminalText.Escape(exception.Message));
+                return 2;
+            }
+
+            await error.WriteLineAsync(created ? $"Created {description}." : $"Using {description}.");
         }
 
         try
@@ -357,9 +382,10 @@ internal static class KeysCommand
     internal static ServiceProvider BuildServices(
         string provider,
         string connectionString,
-        string prefix = ApiKeyFormat.DefaultPrefix,
+        string? prefix = null,
         string? redis = null,
-        string redisPrefix = RedisBroadcast.DefaultPrefix)
+        string redisPrefix = RedisBroadcast.DefaultPrefix,
+        IConfiguration? layeredAuth = null)
     {
         var normalized = provider.ToLowerInvariant();
         if (normalized is not ("sqlite" or "postgres" or "postgresql"))
@@ -372,10 +398,17 @@ internal static class KeysCommand
         services.AddDbContext<ApiKeyDbContext>(options => _ = normalized == "sqlite"
             ? options.UseSqlite(connectionString)
             : options.UseNpgsql(connectionString));
-        var layered = services.AddLayeredAuth().AddApiKeys(options =>
+
+        // The application's LayeredAuth section, bound as the app binds it (prefix, hash parameters, default lifetime),
+        // so a key made here hashes and reads as one made there; command-line options win.
+        var layered = (layeredAuth is null ? services.AddLayeredAuth() : services.AddLayeredAuth(layeredAuth)).AddApiKeys(options =>
         {
             options.UseEntityFrameworkCore<ApiKeyDbContext>();
-            options.Prefix = prefix;
+            if (prefix is not null)
+            {
+                options.Prefix = prefix;
+            }
+
             ConfigureOptions?.Invoke(options);
         });
         if (redis is not null)
@@ -392,6 +425,23 @@ internal static class KeysCommand
 
         return services.BuildServiceProvider();
     }
+
+    private static async Task<bool> HoldsKeyStoreAsync(ApiKeyDbContext context)
+    {
+        try
+        {
+            _ = await context.Set<ApiKeyRecord>().AnyAsync();
+            return true;
+        }
+        catch (Exception exception) when (IsUnreachable(exception))
+        {
+            return false;
+        }
+    }
+
+    // A database error, or EF Core's execution strategy giving up on one (PostgreSQL wraps it in an InvalidOperationException).
+    private static bool IsUnreachable(Exception exception) =>
+        exception is DbException || (exception is InvalidOperationException && exception.InnerException is DbException);
 
     private static Task WriteBroadcastAsync(ParseResult parse, string what) =>
         parse.InvocationConfiguration.Error.WriteLineAsync(RedisBroadcast.ValueOf(parse, Redis) is null

@@ -79,7 +79,7 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(directory, "Migrations", "Postgres"), "*_InitialKeyStore.cs"));
         Assert.False(Directory.Exists(Path.Combine(directory, "Migrations", "Sqlite")));
         Assert.Contains("UseNpgsql", File.ReadAllText(Path.Combine(directory, "Program.cs")), StringComparison.Ordinal);
-        Assert.Contains("--provider postgres", File.ReadAllText(Path.Combine(directory, "README.md")), StringComparison.Ordinal);
+        Assert.Contains("authpatterns keys create --project .", File.ReadAllText(Path.Combine(directory, "README.md")), StringComparison.Ordinal);
     }
 
     /// <summary>Packs, installs, generates, builds and starts the template's app once for the class.</summary>
@@ -149,7 +149,8 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
             StartApp(port);
             await WaitUntilHealthyAsync();
 
-            var created = await RunToolAsync("keys", "create", "--connection", "Data Source=keys.db", "--owner", "partner-1", "--scope", "profile:read", "--scope", "events:write", "--json");
+            // As the README says: the tool reads the app's appsettings.json (ConnectionStrings:Keys) from the project directory.
+            var created = await RunToolAsync("keys", "create", "--project", ".", "--owner", "partner-1", "--scope", "profile:read", "--scope", "events:write", "--json");
             using var json = JsonDocument.Parse(created);
             ApiKey = json.RootElement.GetProperty("key").GetString()!;
         }
