@@ -2,7 +2,8 @@
 # The API-key scale curve (run by tests/load/run.sh when LOAD_SCALE_KEYS=1, or alone): for each size in
 # LOAD_SCALE_KEYS_SIZES ("1 1000 10000 100000"; a size may carry its cache limit as N:LIMIT), starts
 # tests/load/KeyScaleApi seeded with N real keys, uses every key once (its Argon2id verification, -c6 so no first use is
-# shed), then measures the app's anonymous /ping and /api/ping with keys drawn by a Zipf distribution (s = 1), two rounds of
+# shed), then measures the app's anonymous /ping and /api/ping with keys drawn by a Zipf distribution (s = 1; the /ping
+# baseline gets the same requests with the key under a header nothing reads, so both pay the same load generator), two rounds of
 # LOAD_DURATION (5s) each, alternating (the table shows the means), and reads
 # from the app's meter the Argon2id verifications and refused outcomes during the measured run (both must be 0 when the
 # cache holds every key) and the managed heap after a full collection before and after the keys were cached.
@@ -17,7 +18,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 THREADS=${LOAD_THREADS:-2}
 CONNECTIONS=${LOAD_CONNECTIONS:-32}
 DURATION=${LOAD_DURATION:-5s}
-SIZES=${LOAD_SCALE_KEYS_SIZES:-1 1000 10000 100000}
+SIZES=${LOAD_SCALE_KEYS_SIZES-1 1000 10000 100000}
 MEMORY=${LOAD_SCALE_KEYS_MEMORY:-64}
 DOCS=${LOAD_DOCS:-1}
 
@@ -83,7 +84,7 @@ for size in $SIZES; do
     log "$keys keys: $(json "$WORK/warm.json" hashes.valid) Argon2id verifications to warm up; measuring"
     # Two rounds, /ping and the keys alternating, so a change in the shared machine's load hits both alike.
     for round in 1 2; do
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$BASE/ping" >"$WORK/ping$round.txt"
+        KEYS_FILE="$WORK/keys.txt" MODE=zipf KEY_HEADER=X-Load-Key wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$ROOT/tests/load/keys.lua" "$BASE/ping" >"$WORK/ping$round.txt"
         KEYS_FILE="$WORK/keys.txt" MODE=zipf wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$ROOT/tests/load/keys.lua" "$BASE/api/ping" >"$WORK/zipf$round.txt"
     done
     curl -s "$BASE/load/stats" >"$WORK/after.json"
@@ -100,19 +101,20 @@ for size in $SIZES; do
     bad=$(( $(refused "$WORK/after.json") - $(refused "$WORK/warm.json") ))
     heap0=$(json "$WORK/seeded.json" heapBytes)
     heap1=$(json "$WORK/warm.json" heapBytes)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$keys" "$limit" "$ping" "$zipf" "$hashes" "$bad" "$heap0" "$heap1" "$(json "$WORK/after.json" workingSetBytes)" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$keys" "$limit" "$ping" "$zipf" "$hashes" "$bad" "$heap0" "$heap1" "$(json "$WORK/after.json" workingSetBytes)" "$MEMORY" >>"$RESULTS"
 done
 
 {
 echo
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, two rounds alternating with /ping, loopback, $(nproc) CPUs shared by wrk and the app, Release; keys drawn by Zipf (s = 1); Argon2id m=$MEMORY KiB, t=1, p=1 for seeding and first uses"
+echo "wrk -t$THREADS -c$CONNECTIONS, two rounds alternating with /ping, loopback, $(nproc) CPUs shared by wrk and the app, Release; keys drawn by Zipf (s = 1); Argon2id t=1, p=1 and the memory shown, for seeding and first uses"
 echo
-echo "| active keys | cache limit | /ping requests/s | /api/ping requests/s (Zipf) | vs /ping | Argon2id runs while measured | refused while measured | heap of cached keys (MiB) | bytes per cached key | working set (MiB) |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-awk -F'\t' '{
+echo "| active keys | cache limit | Argon2id m (KiB) | /ping requests/s | /api/ping requests/s (Zipf) | vs /ping | Argon2id runs while measured | refused while measured | heap of cached keys (MiB) | bytes per cached key | working set (MiB) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+sort -t$'\t' -k1,1n "$RESULTS" | awk -F'\t' '{
     cached = ($1 < $2 ? $1 : $2)
-    printf "| %d | %d | %.0f | %.0f | %.2f | %d | %d | %.1f | %s | %.0f |\n", $1, $2, $3, $4, $4 / $3, $5, $6, ($8 - $7) / 1048576, (cached >= 1000 ? sprintf("%.0f", ($8 - $7) / cached) : "n/a"), $9 / 1048576
-}' "$RESULTS"
+    printf "| %d | %d | %s | %.0f | %.0f | %.2f | %d | %d | %.1f | %s | %.0f |\n", $1, $2, $10, $3, $4, $4 / $3, $5, $6, ($8 - $7) / 1048576, (cached >= 1000 ? sprintf("%.0f", ($8 - $7) / cached) : "n/a"), $9 / 1048576
+}'
+
 } | tee "$WORK/table.md"
 
 if [ "$DOCS" = "1" ] && [ "$failed" -eq 0 ]; then
@@ -141,7 +143,7 @@ if [ "$DOCS" = "1" ] && [ "$failed" -eq 0 ]; then
             printf "<path d=\"%s\" fill=\"none\" stroke=\"#3b6ea5\" stroke-width=\"2\"/>\n", path
             printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">active keys</text>\n", left + width / 2, top + height + 38
             print "</svg>"
-        }' "$RESULTS" >"$SVG"
+        }' <(sort -t$'\t' -k1,1n "$RESULTS") >"$SVG"
     {
         echo "<!-- load-keys:begin (written by tests/load/scale-keys.sh; do not edit by hand) -->"
         echo
