@@ -34,6 +34,9 @@ native >>"$WORK/native.txt"
 
 # BenchmarkDotNet's summary row: | 'cold path (...)' | 54.12 ms | ...
 ours_ms=$(awk -F'|' '/cold path/ && /ms|us/ { v = $3; gsub(/[ ,]/, "", v); if (v ~ /ms$/) { sub(/ms$/, "", v); print v } else if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else { sub(/s$/, "", v); print v * 1000 } }' "$WORK/bench.txt" | tail -1)
+if [ -z "$ours_ms" ] || [ "$(awk -v m="$ours_ms" 'BEGIN { print (m > 0) }')" != "1" ]; then
+    echo "the benchmark gave no figure (NA): see its output below" >&2; cat "$WORK/bench.txt" >&2; exit 1
+fi
 native_ms=$(sort -g "$WORK/native.txt" | awk '{ v[NR] = $1 * 1000 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
 echo "| Argon2id m=19456 KiB, t=2, p=1, one core | ms per verification | verifications/s |"
 echo "|---|---:|---:|"
