@@ -15,6 +15,8 @@
 # Opt-in scale scenarios (none runs by default, none is part of any test command): LOAD_SCALE_FLOOD=1 sends random
 # cookies, random API keys and tokens with random kids at /api/ping for LOAD_SCALE_DURATION (20s) each while a signed-in
 # client keeps calling, and reports the signed-in success rate, the portal calls and the sample's resident memory growth.
+# LOAD_SCALE_KEYS=1 then runs tests/load/scale-keys.sh (throughput and memory against 1 to 100,000 active API keys, Zipf),
+# which writes its own section of docs/performance.md.
 # All traffic stays on 127.0.0.1. Exits non-zero if any measured run saw a non-2xx/3xx answer or a socket error.
 set -euo pipefail
 
@@ -354,6 +356,10 @@ if [ "$DOCS" = "1" ] && [ "$failed" -eq 0 ]; then
         { echo; echo "## Latest load comparison"; echo; cat "$WORK/section.md"; } >>"$DOC"
     fi
     log "wrote $DOC and $SVG"
+fi
+
+if [ "${LOAD_SCALE_KEYS:-0}" = "1" ]; then
+    "$ROOT/tests/load/scale-keys.sh" || failed=1
 fi
 
 if [ "$failed" -ne 0 ]; then

@@ -1,6 +1,8 @@
 using System.Net;
 using AuthPatterns.ApiKeys;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -117,6 +119,41 @@ public sealed class ApiKeyUsageRecordingTests
         }
     }
 
+    [Fact]
+    public async Task Usage_counts_of_many_keys_stay_bounded_by_slots_counted_without_locking_the_dictionary()
+    {
+        // 100,000 slots (the recorder's capacity) fill it; a new key id is then dropped and counted as dropped, an existing
+        // slot keeps counting, and a flush frees the slots for new key ids again.
+        const int capacity = 100_000;
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var meters = TestMeterFactory.Create();
+        using var dropped = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.api_keys.usage_dropped");
+        var store = new RefusingStore(_ => false);
+        var options = new ApiKeyAuthenticationOptions();
+        var recorder = new ApiKeyUsageRecorder(
+            store, new FixedOptions(options), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(meters));
+
+        for (var i = 0; i < capacity; i++)
+        {
+            recorder.Count($"key{i:D9}", ApiKeyOutcomes.Valid, time.GetUtcNow());
+        }
+
+        recorder.Count("keyover00001", ApiKeyOutcomes.Valid, time.GetUtcNow());
+        recorder.Count("keyover00002", ApiKeyOutcomes.Valid, time.GetUtcNow());
+        recorder.Count("key000000007", ApiKeyOutcomes.Valid, time.GetUtcNow());
+
+        Assert.Equal(2, dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], "count_overflow")).Sum(m => m.Value));
+        await recorder.FlushAsync();
+        Assert.Equal(capacity, store.Counts.Count);
+        Assert.Equal(2, store.Counts.Single(c => c.KeyId == "key000000007").Count);
+        Assert.DoesNotContain(store.Counts, c => c.KeyId.StartsWith("keyover", StringComparison.Ordinal));
+
+        recorder.Count("keyover00001", ApiKeyOutcomes.Valid, time.GetUtcNow());
+        await recorder.FlushAsync();
+        Assert.Equal(1, store.Counts.Single(c => c.KeyId == "keyover00001").Count);
+        Assert.Equal(2, dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], "count_overflow")).Sum(m => m.Value));
+    }
+
     private static ApiKeyUsageEvent Event(string keyId, string route, TimeProvider time) =>
         new() { KeyId = keyId, OccurredAt = time.GetUtcNow(), Method = "GET", Route = route, StatusCode = 200 };
 
@@ -176,8 +213,14 @@ public sealed class ApiKeyUsageRecordingTests
         public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
             Inner.DeleteUsageEventsAsync(olderThan, cancellationToken);
 
-        public Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default) =>
-            Inner.AddUsageCountsAsync(counts, cancellationToken);
+        /// <summary>Every usage count written, for any key id (the inner store keeps only those of its keys).</summary>
+        public List<ApiKeyUsageCount> Counts { get; } = [];
+
+        public Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default)
+        {
+            Counts.AddRange(counts);
+            return Inner.AddUsageCountsAsync(counts, cancellationToken);
+        }
 
         public Task<IReadOnlyList<ApiKeyUsageCount>> ListUsageCountsAsync(string? keyId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
             Inner.ListUsageCountsAsync(keyId, since, cancellationToken);

@@ -46,6 +46,9 @@ internal sealed class ApiKeyUsageRecorder
     // (up to Capacity events; last uses are one per key).
     private readonly Dictionary<string, ApiKeyLastUse> _pendingLastUses = new(StringComparer.Ordinal);
     private readonly List<ApiKeyUsageEvent> _pendingEvents = [];
+
+    // The slots in _counts, kept here because ConcurrentDictionary.Count takes every lock of the dictionary.
+    private int _countSlots;
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
     private DateTimeOffset _lastCountPrune = DateTimeOffset.MinValue;
 
@@ -96,14 +99,33 @@ internal sealed class ApiKeyUsageRecorder
             return;
         }
 
+        // The slots are counted here, not with ConcurrentDictionary.Count, which takes every lock of the dictionary: with
+        // thousands of keys in use that was most of the cost of a warm request.
         var slot = new CountSlot(keyId, ApiKeyUsageCount.PeriodOf(at), outcome);
-        if (_counts.Count >= Capacity && !_counts.ContainsKey(slot))
+        while (true)
         {
-            _telemetry.UsageEventsDropped(1, "count_overflow");
-            return;
-        }
+            if (_counts.TryGetValue(slot, out var count))
+            {
+                if (_counts.TryUpdate(slot, count + 1, count))
+                {
+                    return;
+                }
 
-        _counts.AddOrUpdate(slot, 1, static (_, count) => count + 1);
+                continue;
+            }
+
+            if (Volatile.Read(ref _countSlots) >= Capacity)
+            {
+                _telemetry.UsageEventsDropped(1, "count_overflow");
+                return;
+            }
+
+            if (_counts.TryAdd(slot, 1))
+            {
+                Interlocked.Increment(ref _countSlots);
+                return;
+            }
+        }
     }
 
     public async Task FlushAsync(CancellationToken cancellationToken = default)
@@ -141,6 +163,7 @@ internal sealed class ApiKeyUsageRecorder
             {
                 if (_counts.TryRemove(slot, out var count))
                 {
+                    Interlocked.Decrement(ref _countSlots);
                     counts[slot] = counts.GetValueOrDefault(slot) + count;
                 }
             }
