@@ -69,7 +69,7 @@ public sealed class SampleStartupTests : IDisposable
         var file = Path.Combine(_directory, "keys.db");
         await AuthPatterns.Tests.ApiKeys.EarlierKeyStoreShape.CreateSqliteAsync($"Data Source={file};Pooling=False");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(StartAndStopAsync);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAndStopAsync());
         Assert.Contains("holds API keys in the shape of an earlier AuthPatterns version", error.Message, StringComparison.Ordinal);
         Assert.Contains("can be deleted instead", error.Message, StringComparison.Ordinal);
         Assert.Equal("demo-partner", await AuthPatterns.Tests.ApiKeys.EarlierKeyStoreShape.OwnerAsync($"Data Source={file};Pooling=False"));
