@@ -154,6 +154,41 @@ public sealed class ApiKeyUsageRecordingTests
         Assert.Equal(2, dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], "count_overflow")).Sum(m => m.Value));
     }
 
+    [Fact]
+    public async Task Usage_counts_of_exposures_with_made_up_key_ids_take_only_their_share_of_the_slots()
+    {
+        // An exposure is counted from the id in the query string before any look-up: a flood of made-up ids fills the
+        // exposure slots (a tenth of the capacity) and no more, and the served requests of stored keys are still counted.
+        const int exposedCapacity = 10_000;
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var meters = TestMeterFactory.Create();
+        using var dropped = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.api_keys.usage_dropped");
+        var store = new RefusingStore(_ => false);
+        var recorder = new ApiKeyUsageRecorder(
+            store, new FixedOptions(new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(meters));
+
+        for (var i = 0; i < exposedCapacity + 5; i++)
+        {
+            recorder.Count($"made{i:D8}", ApiKeyOutcomes.Exposed, time.GetUtcNow());
+        }
+
+        recorder.Count("made00000001", ApiKeyOutcomes.Exposed, time.GetUtcNow());
+        for (var i = 0; i < 50_000; i++)
+        {
+            recorder.Count($"key{i:D9}", ApiKeyOutcomes.Valid, time.GetUtcNow());
+        }
+
+        Assert.Equal(5, dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], "count_overflow")).Sum(m => m.Value));
+        await recorder.FlushAsync();
+        Assert.Equal(exposedCapacity, store.Counts.Count(c => c.Outcome == ApiKeyOutcomes.Exposed));
+        Assert.Equal(2, store.Counts.Single(c => c.KeyId == "made00000001").Count);
+        Assert.Equal(50_000, store.Counts.Count(c => c.Outcome == ApiKeyOutcomes.Valid));
+
+        recorder.Count("made99999999", ApiKeyOutcomes.Exposed, time.GetUtcNow());
+        await recorder.FlushAsync();
+        Assert.Equal(1, store.Counts.Single(c => c.KeyId == "made99999999").Count);
+    }
+
     private static ApiKeyUsageEvent Event(string keyId, string route, TimeProvider time) =>
         new() { KeyId = keyId, OccurredAt = time.GetUtcNow(), Method = "GET", Route = route, StatusCode = 200 };
 

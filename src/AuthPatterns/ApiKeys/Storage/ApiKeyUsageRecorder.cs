@@ -22,6 +22,10 @@ internal sealed class ApiKeyUsageRecorder
 {
     private const int Capacity = 100_000;
 
+    // Of those, the slots an exposure may take: an exposed key is counted from its id before any look-up, so a flood of
+    // well-formed made-up keys in query strings fills these slots only, and the counts of stored keys keep the rest.
+    private const int ExposedCapacity = Capacity / 10;
+
     // How many single events the store may refuse, with none accepted, before a flush stops looking for the bad ones.
     private const int MaxRefusalsBeforeAWrite = 8;
 
@@ -32,7 +36,7 @@ internal sealed class ApiKeyUsageRecorder
     private readonly ConcurrentDictionary<string, ApiKeyLastUse> _lastUses = new(StringComparer.Ordinal);
 
     // Counts per key, period and outcome since the last flush: one entry per slot whatever the request rate, and at most
-    // Capacity slots (a flood of distinct key ids adds to no slot beyond it).
+    // Capacity slots (a flood of distinct key ids adds to no slot beyond it), of which at most ExposedCapacity exposures.
     private readonly ConcurrentDictionary<CountSlot, long> _counts = new();
     private readonly Dictionary<CountSlot, long> _pendingCounts = [];
     private readonly IApiKeyStore _store;
@@ -47,8 +51,10 @@ internal sealed class ApiKeyUsageRecorder
     private readonly Dictionary<string, ApiKeyLastUse> _pendingLastUses = new(StringComparer.Ordinal);
     private readonly List<ApiKeyUsageEvent> _pendingEvents = [];
 
-    // The slots in _counts, kept here because ConcurrentDictionary.Count takes every lock of the dictionary.
+    // The slots in _counts, kept here because ConcurrentDictionary.Count takes every lock of the dictionary; and those of
+    // them that count exposures.
     private int _countSlots;
+    private int _exposedSlots;
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
     private DateTimeOffset _lastCountPrune = DateTimeOffset.MinValue;
 
@@ -114,7 +120,8 @@ internal sealed class ApiKeyUsageRecorder
                 continue;
             }
 
-            if (Volatile.Read(ref _countSlots) >= Capacity)
+            var exposed = IsExposure(slot);
+            if (Volatile.Read(ref _countSlots) >= Capacity || (exposed && Volatile.Read(ref _exposedSlots) >= ExposedCapacity))
             {
                 _telemetry.UsageEventsDropped(1, "count_overflow");
                 return;
@@ -123,6 +130,11 @@ internal sealed class ApiKeyUsageRecorder
             if (_counts.TryAdd(slot, 1))
             {
                 Interlocked.Increment(ref _countSlots);
+                if (exposed)
+                {
+                    Interlocked.Increment(ref _exposedSlots);
+                }
+
                 return;
             }
         }
@@ -164,6 +176,11 @@ internal sealed class ApiKeyUsageRecorder
                 if (_counts.TryRemove(slot, out var count))
                 {
                     Interlocked.Decrement(ref _countSlots);
+                    if (IsExposure(slot))
+                    {
+                        Interlocked.Decrement(ref _exposedSlots);
+                    }
+
                     counts[slot] = counts.GetValueOrDefault(slot) + count;
                 }
             }
@@ -259,6 +276,8 @@ internal sealed class ApiKeyUsageRecorder
             _flushLock.Release();
         }
     }
+
+    private static bool IsExposure(CountSlot slot) => string.Equals(slot.Outcome, ApiKeyOutcomes.Exposed, StringComparison.Ordinal);
 
     // A store that is down fails every flush the same way: the first failure is logged with its exception, then a
     // summary once a minute, and one line when a flush writes again.
