@@ -29,6 +29,8 @@ internal sealed class ApiKeyUsageRecorder
     // How many single events the store may refuse, with none accepted, before a flush stops looking for the bad ones.
     private const int MaxRefusalsBeforeAWrite = 8;
 
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+
     private readonly ApiKeyTelemetry _telemetry;
     private readonly Channel<ApiKeyUsageEvent> _queue = Channel.CreateBounded<ApiKeyUsageEvent>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -230,30 +232,16 @@ internal sealed class ApiKeyUsageRecorder
             }
 
             var now = _time.GetUtcNow();
-            if (_options.RecordUsageEvents && now - _lastPrune >= TimeSpan.FromHours(1))
+            if (_options.RecordUsageEvents && now - _lastPrune >= PruneInterval
+                && await PruneAsync(_store.DeleteUsageEventsAsync, now - _options.UsageEventRetention, _logger.UsagePruneFailed, cancellationToken))
             {
-                try
-                {
-                    await _store.DeleteUsageEventsAsync(now - _options.UsageEventRetention, cancellationToken);
-                    _lastPrune = now;
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    _logger.UsagePruneFailed(exception);
-                }
+                _lastPrune = now;
             }
 
-            if (_options.RecordUsageCounts && now - _lastCountPrune >= TimeSpan.FromHours(1))
+            if (_options.RecordUsageCounts && now - _lastCountPrune >= PruneInterval
+                && await PruneAsync(_store.DeleteUsageCountsAsync, now - _options.UsageCountRetention, _logger.UsageCountsPruneFailed, cancellationToken))
             {
-                try
-                {
-                    await _store.DeleteUsageCountsAsync(now - _options.UsageCountRetention, cancellationToken);
-                    _lastCountPrune = now;
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    _logger.UsageCountsPruneFailed(exception);
-                }
+                _lastCountPrune = now;
             }
 
             if (countsWritten + lastUsesWritten + eventsWritten > 0 && _storeOutage.Recovered(out var outage, out var failures))
@@ -274,6 +262,22 @@ internal sealed class ApiKeyUsageRecorder
         finally
         {
             _flushLock.Release();
+        }
+    }
+
+    // Deletes what is past its retention; a failure is logged and tried again on the next flush.
+    private static async Task<bool> PruneAsync(
+        Func<DateTimeOffset, CancellationToken, Task<int>> delete, DateTimeOffset olderThan, Action<Exception> failed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await delete(olderThan, cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            failed(exception);
+            return false;
         }
     }
 
