@@ -103,8 +103,11 @@ internal sealed class EntityFrameworkCoreApiKeyStore<TContext> : IApiKeyStore
     public Task<int> DeleteUsageEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
         RunAsync(db => db.Set<ApiKeyUsageEvent>().Where(e => e.OccurredAt < olderThan).ExecuteDeleteAsync(cancellationToken));
 
-    // Each count is added to its row by one UPDATE, or inserted when there is none. Two instances inserting the same row
-    // at once: the loser's insert fails on the primary key, and its counts are added by UPDATE on the second pass.
+    // All or nothing, in one transaction: a flush that fails half-way is written again whole by the next one, so no count
+    // may have been added already. One read finds the rows that exist; they are added to by one UPDATE per period, outcome
+    // and amount (not one per row), and the others inserted in one batch. Another instance inserting one of those rows
+    // meanwhile makes the insert fail on the primary key: it is undone (to its savepoint) and the rows read again, once.
+    // Two instances that lock the same rows in another order: the database rolls one back whole, and it is written again.
     public Task AddUsageCountsAsync(IReadOnlyCollection<ApiKeyUsageCount> counts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(counts);
@@ -118,47 +121,83 @@ internal sealed class EntityFrameworkCoreApiKeyStore<TContext> : IApiKeyStore
             return Task.CompletedTask;
         }
 
-        return RunAsync(async db =>
-        {
-            var ids = valid.Select(c => c.KeyId).Distinct().ToArray();
-            var known = (await db.Set<ApiKeyRecord>().Where(r => ids.Contains(r.Id)).Select(r => r.Id).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-            var left = valid.Where(c => known.Contains(c.KeyId)).ToList();
-            for (var pass = 0; left.Count > 0; pass++)
+        // Through the context's execution strategy: a retrying one (EnableRetryOnFailure) refuses a transaction begun
+        // outside it, and retries the whole of this one, which is safe since a failed attempt wrote nothing.
+        return RunAsync(db => db.Database.CreateExecutionStrategy().ExecuteAsync(
+            async cancellationToken =>
             {
-                var missing = new List<ApiKeyUsageCount>();
-                foreach (var count in left)
+                db.ChangeTracker.Clear();
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                var ids = valid.Select(c => c.KeyId).Distinct().ToArray();
+                var known = (await db.Set<ApiKeyRecord>().Where(r => ids.Contains(r.Id)).Select(r => r.Id).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+                var left = valid.Where(c => known.Contains(c.KeyId)).ToList();
+                for (var pass = 0; left.Count > 0; pass++)
                 {
-                    var add = count.Count;
-                    var updated = await db.Set<ApiKeyUsageCount>()
-                        .Where(c => c.KeyId == count.KeyId && c.PeriodStart == count.PeriodStart && c.Outcome == count.Outcome)
-                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count + add), cancellationToken);
-                    if (updated == 0)
+                    var missing = await AddToExistingCountsAsync(db, left, cancellationToken);
+                    if (missing.Count == 0)
                     {
-                        missing.Add(count);
+                        break;
+                    }
+
+                    db.AddRange(missing.Select(c => new ApiKeyUsageCount { KeyId = c.KeyId, PeriodStart = c.PeriodStart, Outcome = c.Outcome, Count = c.Count }));
+                    try
+                    {
+                        await db.SaveChangesAsync(cancellationToken);
+                        break;
+                    }
+                    catch (DbUpdateException) when (pass == 0)
+                    {
+                        // Another writer inserted one of these rows meanwhile: the insert is undone to its savepoint, and
+                        // the rows are read again and added to by UPDATE.
+                        db.ChangeTracker.Clear();
+                        left = missing;
                     }
                 }
 
-                if (missing.Count == 0)
-                {
-                    break;
-                }
+                await transaction.CommitAsync(cancellationToken);
+                return 0;
+            },
+            cancellationToken));
+    }
 
-                db.AddRange(missing.Select(c => new ApiKeyUsageCount { KeyId = c.KeyId, PeriodStart = c.PeriodStart, Outcome = c.Outcome, Count = c.Count }));
-                try
-                {
-                    await db.SaveChangesAsync(cancellationToken);
-                    break;
-                }
-                catch (DbUpdateException) when (pass == 0)
-                {
-                    // Another writer inserted one of these rows meanwhile: none of the batch was inserted; add them by UPDATE.
-                    db.ChangeTracker.Clear();
-                    left = missing;
-                }
+    // Adds each count to its row where there is one; returns the counts that have none. The rows are read in one query,
+    // and the counts that add the same amount to the same period and outcome are written by one UPDATE.
+    private static async Task<List<ApiKeyUsageCount>> AddToExistingCountsAsync(TContext db, List<ApiKeyUsageCount> counts, CancellationToken cancellationToken)
+    {
+        var ids = counts.Select(c => c.KeyId).Distinct().ToArray();
+        var since = counts.Min(c => c.PeriodStart);
+        var existing = (await db.Set<ApiKeyUsageCount>().AsNoTracking()
+                .Where(c => ids.Contains(c.KeyId) && c.PeriodStart >= since)
+                .Select(c => new { c.KeyId, c.PeriodStart, c.Outcome })
+                .ToListAsync(cancellationToken))
+            .Select(c => (c.KeyId, c.PeriodStart, c.Outcome))
+            .ToHashSet();
+        var missing = new List<ApiKeyUsageCount>();
+        var updates = new Dictionary<(DateTimeOffset PeriodStart, string Outcome, long Add), List<string>>();
+        foreach (var count in counts)
+        {
+            if (!existing.Contains((count.KeyId, count.PeriodStart, count.Outcome)))
+            {
+                missing.Add(count);
             }
+            else if (updates.TryGetValue((count.PeriodStart, count.Outcome, count.Count), out var keyIds))
+            {
+                keyIds.Add(count.KeyId);
+            }
+            else
+            {
+                updates[(count.PeriodStart, count.Outcome, count.Count)] = [count.KeyId];
+            }
+        }
 
-            return 0;
-        });
+        foreach (var ((periodStart, outcome, add), keyIds) in updates)
+        {
+            await db.Set<ApiKeyUsageCount>()
+                .Where(c => c.PeriodStart == periodStart && c.Outcome == outcome && keyIds.Contains(c.KeyId))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count + add), cancellationToken);
+        }
+
+        return missing;
     }
 
     public Task<IReadOnlyList<ApiKeyUsageCount>> ListUsageCountsAsync(string? keyId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
