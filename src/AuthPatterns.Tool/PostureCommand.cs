@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using AuthPatterns.ApiKeys;
+using AuthPatterns.Infrastructure;
 using AuthPatterns.Posture;
 
 namespace AuthPatterns.Tool;
@@ -167,13 +168,13 @@ internal static class PostureCommand
 
             try
             {
-                var body = await ReadBoundedAsync(response.Content, cancellationToken);
-                if (body is null)
+                var body = await BoundedResponseBody.ReadAsync(response, MaxReportBytes, cancellationToken);
+                if (body is not { } json)
                 {
                     return (null, $"{where} answered with more than {MaxReportBytes / (1024 * 1024)} MiB; that is not a posture report.");
                 }
 
-                var report = JsonSerializer.Deserialize<AuthPostureReport>(body, AuthPostureReport.JsonOptions);
+                var report = JsonSerializer.Deserialize<AuthPostureReport>(json.Span, AuthPostureReport.JsonOptions);
                 return report is null ? (null, $"{where} did not answer with a posture report.") : (report, "");
             }
             catch (JsonException)
@@ -185,30 +186,6 @@ internal static class PostureCommand
                 return (null, $"Could not read the answer of {where}: the connection failed.");
             }
         }
-    }
-
-    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > MaxReportBytes)
-        {
-            return null;
-        }
-
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxReportBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     internal static string FormatTable(AuthPostureReport report)

@@ -17,7 +17,10 @@ public sealed class AuthPostureEndpointOptions
     /// <summary>
     /// Whether callers on a loopback address (127.0.0.0/8, ::1) may read the report without a credential.
     /// <see langword="false"/> by default; meant for Development. The address is the connection's, as the app's
-    /// forwarded-headers settings leave it, never a header a caller writes.
+    /// forwarded-headers settings leave it, never a header a caller writes. A request carrying any forwarding header
+    /// (<c>X-Forwarded-*</c>, <c>Forwarded</c>, <c>X-Real-IP</c>, <c>X-Original-*</c>) is not let through, since a reverse
+    /// proxy on the same machine connects from loopback for every outside caller; a proxy that forwards no header at
+    /// all cannot be told apart, so leave this off behind one.
     /// </summary>
     public bool AllowLoopback { get; set; }
 

@@ -110,6 +110,24 @@ public sealed class AuthPostureEndpointTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("X-Forwarded-For", "203.0.113.7")]
+    [InlineData("Forwarded", "for=203.0.113.7")]
+    [InlineData("X-Real-IP", "203.0.113.7")]
+    [InlineData("X-Forwarded-Proto", "https")]
+    [InlineData("X-Original-For", "127.0.0.1:51234")]
+    public async Task Posture_endpoint_does_not_take_a_request_through_a_local_reverse_proxy_as_loopback(string header, string value)
+    {
+        await using var app = await StartAsync(allowLoopback: true);
+        var request = Get(Path, remote: "127.0.0.1");
+        request.Headers.TryAddWithoutValidation(header, value);
+
+        var response = await app.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.DoesNotContain("findings", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Posture_loopback_rule_opens_no_other_endpoint()
     {
