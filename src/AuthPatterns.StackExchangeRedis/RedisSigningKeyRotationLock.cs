@@ -10,7 +10,10 @@ namespace AuthPatterns.StackExchangeRedis;
 /// The signing-key rotation lock in Redis: <c>SET {prefix}:signing-key-rotation {token} NX PX 30000</c>, released only
 /// by its holder (the token is compared before the delete), so two instances sharing a key ring never both create a
 /// successor. A holder that dies frees the lock when it expires. While Redis is unreachable the ring rotates under its
-/// lock file alone (logged once per outage, as event 5012).
+/// lock file alone (logged once per outage, as event 5012). Each call to Redis waits at most
+/// <see cref="LayeredAuthRedisOptions.OperationTimeout"/>: the ring creates keys under its own lock, on the request that
+/// found the current key due, and a Redis that hangs with its connection up would otherwise hold it for
+/// StackExchange.Redis's own timeout.
 /// </summary>
 internal sealed class RedisSigningKeyRotationLock : ISigningKeyRotationLock
 {
@@ -19,12 +22,16 @@ internal sealed class RedisSigningKeyRotationLock : ISigningKeyRotationLock
 
     private readonly IConnectionMultiplexer _redis;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _timeout;
     private int _unreachable;
 
-    public RedisSigningKeyRotationLock(IConnectionMultiplexer redis, IOptions<LayeredAuthRedisOptions> options, ILogger<RedisSigningKeyRotationLock> logger)
+    public RedisSigningKeyRotationLock(IConnectionMultiplexer redis, IOptions<LayeredAuthRedisOptions> options, TimeProvider time, ILogger<RedisSigningKeyRotationLock> logger)
     {
         _redis = redis;
         _logger = logger;
+        _time = time;
+        _timeout = options.Value.OperationTimeout;
         Key = options.Value.KeyPrefix + ":signing-key-rotation";
     }
 
@@ -43,7 +50,7 @@ internal sealed class RedisSigningKeyRotationLock : ISigningKeyRotationLock
 
             try
             {
-                if (_redis.GetDatabase().LockTake(Key, token, Expiry))
+                if (Take(token))
                 {
                     Interlocked.Exchange(ref _unreachable, 0);
                     return new Held(this, token);
@@ -62,6 +69,37 @@ internal sealed class RedisSigningKeyRotationLock : ISigningKeyRotationLock
             $"Another instance held the signing-key rotation lock in Redis ({Key}) for longer than {wait.TotalSeconds:0} s; no key was created. It expires by itself after {Expiry.TotalSeconds:0} s.");
     }
 
+    // A take that answers after the timeout may still have set the lock: it is released as soon as it answers, so
+    // the other instances do not wait for its expiry.
+    private bool Take(string token)
+    {
+        var taking = _redis.GetDatabase().LockTakeAsync(Key, token, Expiry);
+        try
+        {
+            return taking.WaitAsync(_timeout, _time).GetAwaiter().GetResult();
+        }
+        catch (TimeoutException) when (!taking.IsCompleted)
+        {
+            _ = ReleaseLateAsync(taking, token);
+            throw;
+        }
+    }
+
+    private async Task ReleaseLateAsync(Task<bool> taking, string token)
+    {
+        try
+        {
+            if (await taking)
+            {
+                await _redis.GetDatabase().LockReleaseAsync(Key, token);
+            }
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // The lock expires by itself.
+        }
+    }
+
     private IDisposable? Unreachable(Exception? exception)
     {
         if (Interlocked.Exchange(ref _unreachable, 1) == 0)
@@ -76,7 +114,7 @@ internal sealed class RedisSigningKeyRotationLock : ISigningKeyRotationLock
     {
         try
         {
-            _redis.GetDatabase().LockRelease(Key, token);
+            _redis.GetDatabase().LockReleaseAsync(Key, token).WaitAsync(_timeout, _time).GetAwaiter().GetResult();
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

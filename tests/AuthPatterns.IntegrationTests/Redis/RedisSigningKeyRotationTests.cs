@@ -27,7 +27,7 @@ public sealed class RedisSigningKeyRotationTests : IAsyncLifetime
     [Fact]
     public async Task While_another_instance_holds_the_rotation_lock_in_Redis_a_ring_creates_no_key_until_it_is_released()
     {
-        var rotationLock = new RedisSigningKeyRotationLock(_redis, _redisOptions, NullLogger<RedisSigningKeyRotationLock>.Instance);
+        var rotationLock = new RedisSigningKeyRotationLock(_redis, _redisOptions, TimeProvider.System, NullLogger<RedisSigningKeyRotationLock>.Instance);
         Assert.True(await _redis.GetDatabase().LockTakeAsync(rotationLock.Key, "another-instance", TimeSpan.FromSeconds(30)));
         var ring = Ring(TimeProvider.System, rotationLock);
 
@@ -47,8 +47,8 @@ public sealed class RedisSigningKeyRotationTests : IAsyncLifetime
     public async Task Two_rings_racing_at_a_rotation_publish_one_successor()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var lockA = new RedisSigningKeyRotationLock(_redis, _redisOptions, NullLogger<RedisSigningKeyRotationLock>.Instance);
-        var lockB = new RedisSigningKeyRotationLock(_redis, _redisOptions, NullLogger<RedisSigningKeyRotationLock>.Instance);
+        var lockA = new RedisSigningKeyRotationLock(_redis, _redisOptions, TimeProvider.System, NullLogger<RedisSigningKeyRotationLock>.Instance);
+        var lockB = new RedisSigningKeyRotationLock(_redis, _redisOptions, TimeProvider.System, NullLogger<RedisSigningKeyRotationLock>.Instance);
         var a = Ring(time, lockA);
         var b = Ring(time, lockB);
         var first = a.GetSnapshot().Current;
@@ -73,7 +73,7 @@ public sealed class RedisSigningKeyRotationTests : IAsyncLifetime
     public void With_Redis_unreachable_a_ring_rotates_under_its_lock_file_alone()
     {
         using var unreachable = ConnectionMultiplexer.Connect(new ConfigurationOptions { EndPoints = { "127.0.0.1:1" }, AbortOnConnectFail = false, ConnectTimeout = 500 });
-        var rotationLock = new RedisSigningKeyRotationLock(unreachable, _redisOptions, NullLogger<RedisSigningKeyRotationLock>.Instance);
+        var rotationLock = new RedisSigningKeyRotationLock(unreachable, _redisOptions, TimeProvider.System, NullLogger<RedisSigningKeyRotationLock>.Instance);
 
         Assert.Null(rotationLock.Acquire(TimeSpan.FromSeconds(1)));
         Assert.NotNull(Ring(TimeProvider.System, rotationLock).GetSnapshot().Current);

@@ -1,10 +1,10 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.EntityFrameworkCore;
 using AuthPatterns.Jwt;
+using AuthPatterns.Tests.Tool;
 using AuthPatterns.Tool;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
@@ -45,7 +45,7 @@ public sealed class RedisToolBroadcastTests : IAsyncLifetime
     [Fact]
     public async Task A_key_revoked_with_the_tool_and_redis_is_refused_by_a_running_instance_that_had_it_cached()
     {
-        var (code, output, _) = await RunAsync("keys", "create", "--connection", Connection, "--owner", "partner", "--scope", "orders:read", "--json");
+        var (code, output, _) = await ToolInvocation.RunAsync("keys", "create", "--connection", Connection, "--owner", "partner", "--scope", "orders:read", "--json");
         Assert.Equal(0, code);
         var created = JsonDocument.Parse(output).RootElement;
         var (id, key) = (created.GetProperty("id").GetString()!, created.GetProperty("key").GetString()!);
@@ -54,7 +54,7 @@ public sealed class RedisToolBroadcastTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, key));
 
         string error;
-        (code, _, error) = await RunAsync("keys", "revoke", id, "--connection", Connection, "--redis", TestEnvironment.RedisConfiguration, "--redis-prefix", _prefix);
+        (code, _, error) = await ToolInvocation.RunAsync("keys", "revoke", id, "--connection", Connection, "--redis", TestEnvironment.RedisConfiguration, "--redis-prefix", _prefix);
         Assert.Equal(0, code);
         Assert.Contains("Broadcast on Redis", error, StringComparison.Ordinal);
 
@@ -69,14 +69,14 @@ public sealed class RedisToolBroadcastTests : IAsyncLifetime
     [Fact]
     public async Task A_key_rolled_with_the_tool_and_redis_with_no_grace_is_refused_by_a_running_instance_and_the_new_key_works()
     {
-        var (code, output, _) = await RunAsync("keys", "create", "--connection", Connection, "--owner", "partner", "--scope", "orders:read", "--json");
+        var (code, output, _) = await ToolInvocation.RunAsync("keys", "create", "--connection", Connection, "--owner", "partner", "--scope", "orders:read", "--json");
         Assert.Equal(0, code);
         var created = JsonDocument.Parse(output).RootElement;
         var (id, key) = (created.GetProperty("id").GetString()!, created.GetProperty("key").GetString()!);
         using var client = (await StartAsync()).GetTestClient();
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, key));
 
-        (code, output, _) = await RunAsync("keys", "roll", id, "--grace", "0m", "--connection", Connection, "--redis", TestEnvironment.RedisConfiguration, "--redis-prefix", _prefix, "--json");
+        (code, output, _) = await ToolInvocation.RunAsync("keys", "roll", id, "--grace", "0m", "--connection", Connection, "--redis", TestEnvironment.RedisConfiguration, "--redis-prefix", _prefix, "--json");
         Assert.Equal(0, code);
         var successor = JsonDocument.Parse(output).RootElement.GetProperty("key").GetString()!;
 
@@ -97,7 +97,7 @@ public sealed class RedisToolBroadcastTests : IAsyncLifetime
         var expires = DateTimeOffset.UtcNow.AddMinutes(10);
         var jti = $"token-{Guid.NewGuid():N}";
 
-        var (code, output, _) = await RunAsync("token", "revoke", "--jti", jti, "--expires", expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), "--redis", TestEnvironment.RedisConfiguration, "--redis-prefix", _prefix);
+        var (code, output, _) = await ToolInvocation.RunAsync("token", "revoke", "--jti", jti, "--expires", expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), "--redis", TestEnvironment.RedisConfiguration, "--redis-prefix", _prefix);
         Assert.Equal(0, code);
         Assert.Contains("Denied token id", output, StringComparison.Ordinal);
 
@@ -153,14 +153,5 @@ public sealed class RedisToolBroadcastTests : IAsyncLifetime
         request.Headers.Add("X-API-Key", key);
         using var response = await client.SendAsync(request);
         return response.StatusCode;
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var root = new RootCommand { KeysCommand.Create(), TokenCommand.Create() };
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
     }
 }

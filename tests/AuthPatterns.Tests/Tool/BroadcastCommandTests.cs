@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Text.Json;
 using AuthPatterns.ApiKeys;
 using AuthPatterns.Tests.ApiKeys;
@@ -27,7 +26,7 @@ public sealed class BroadcastCommandTests : IDisposable
     {
         var id = await CreateAsync();
 
-        var (code, _, error) = await RunAsync("keys", "revoke", id, "--connection", Connection, "--redis", "");
+        var (code, _, error) = await ToolInvocation.RunAsync("keys", "revoke", id, "--connection", Connection, "--redis", "");
 
         Assert.Equal(0, code);
         Assert.Contains("Not broadcast", error, StringComparison.Ordinal);
@@ -40,7 +39,7 @@ public sealed class BroadcastCommandTests : IDisposable
     {
         var id = await CreateAsync();
 
-        var (code, _, error) = await RunAsync("keys", "revoke", id, "--connection", Connection, "--redis", UnreachableRedis);
+        var (code, _, error) = await ToolInvocation.RunAsync("keys", "revoke", id, "--connection", Connection, "--redis", UnreachableRedis);
 
         Assert.Equal(3, code);
         Assert.Contains("stored but not yet broadcast", error, StringComparison.Ordinal);
@@ -53,7 +52,7 @@ public sealed class BroadcastCommandTests : IDisposable
     {
         var id = await CreateAsync();
 
-        var (code, output, error) = await RunAsync("keys", "roll", id, "--grace", "0m", "--connection", Connection, "--redis", UnreachableRedis, "--json");
+        var (code, output, error) = await ToolInvocation.RunAsync("keys", "roll", id, "--grace", "0m", "--connection", Connection, "--redis", UnreachableRedis, "--json");
 
         Assert.Equal(3, code);
         Assert.Contains("stored but not yet broadcast", error, StringComparison.Ordinal);
@@ -68,7 +67,7 @@ public sealed class BroadcastCommandTests : IDisposable
     {
         var id = await CreateAsync();
 
-        var (code, _, error) = await RunAsync("keys", "revoke", id, "--connection", Connection, "--redis", "host:6379,password=hunter2,unknownOption==");
+        var (code, _, error) = await ToolInvocation.RunAsync("keys", "revoke", id, "--connection", Connection, "--redis", "host:6379,password=hunter2,unknownOption==");
 
         Assert.Equal(2, code);
         Assert.Contains("--redis", error, StringComparison.Ordinal);
@@ -82,7 +81,7 @@ public sealed class BroadcastCommandTests : IDisposable
     [InlineData("--jti", "id-1", "--expires", "-5")]
     public async Task Token_revoke_refuses_bad_input_with_exit_code_2(string jtiOption, string jti, string expiresOption, string expires)
     {
-        var (code, _, error) = await RunAsync("token", "revoke", jtiOption, jti, expiresOption, expires, "--redis", UnreachableRedis);
+        var (code, _, error) = await ToolInvocation.RunAsync("token", "revoke", jtiOption, jti, expiresOption, expires, "--redis", UnreachableRedis);
 
         Assert.Equal(2, code);
         Assert.NotEmpty(error);
@@ -93,7 +92,7 @@ public sealed class BroadcastCommandTests : IDisposable
     {
         var far = DateTimeOffset.UtcNow.AddYears(2).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        var (code, _, error) = await RunAsync("token", "revoke", "--jti", "id-1", "--expires", far, "--redis", UnreachableRedis);
+        var (code, _, error) = await ToolInvocation.RunAsync("token", "revoke", "--jti", "id-1", "--expires", far, "--redis", UnreachableRedis);
 
         Assert.Equal(2, code);
         Assert.Contains("366 days", error, StringComparison.Ordinal);
@@ -102,7 +101,7 @@ public sealed class BroadcastCommandTests : IDisposable
     [Fact]
     public async Task Token_revoke_of_an_expired_token_writes_nothing_and_says_why()
     {
-        var (code, output, _) = await RunAsync("token", "revoke", "--jti", "id-1", "--expires", "2020-01-01T00:00:00Z", "--redis", UnreachableRedis);
+        var (code, output, _) = await ToolInvocation.RunAsync("token", "revoke", "--jti", "id-1", "--expires", "2020-01-01T00:00:00Z", "--redis", UnreachableRedis);
 
         Assert.Equal(0, code);
         Assert.Contains("refuses it already", output, StringComparison.Ordinal);
@@ -111,7 +110,7 @@ public sealed class BroadcastCommandTests : IDisposable
     [Fact]
     public async Task Token_revoke_without_redis_says_no_instance_learns_of_it()
     {
-        var (code, _, error) = await RunAsync("token", "revoke", "--jti", "id-1", "--expires", DateTimeOffset.UtcNow.AddMinutes(10).ToString("O"), "--redis", "");
+        var (code, _, error) = await ToolInvocation.RunAsync("token", "revoke", "--jti", "id-1", "--expires", DateTimeOffset.UtcNow.AddMinutes(10).ToString("O"), "--redis", "");
 
         Assert.Equal(2, code);
         Assert.Contains("Not revoked", error, StringComparison.Ordinal);
@@ -121,7 +120,7 @@ public sealed class BroadcastCommandTests : IDisposable
     [Fact]
     public async Task Token_revoke_with_redis_unreachable_fails_saying_nothing_was_stored()
     {
-        var (code, _, error) = await RunAsync("token", "revoke", "--jti", "id-1", "--expires", DateTimeOffset.UtcNow.AddMinutes(10).ToString("O"), "--redis", UnreachableRedis);
+        var (code, _, error) = await ToolInvocation.RunAsync("token", "revoke", "--jti", "id-1", "--expires", DateTimeOffset.UtcNow.AddMinutes(10).ToString("O"), "--redis", UnreachableRedis);
 
         Assert.Equal(1, code);
         Assert.Contains("neither stored nor broadcast", error, StringComparison.Ordinal);
@@ -129,17 +128,8 @@ public sealed class BroadcastCommandTests : IDisposable
 
     private async Task<string> CreateAsync()
     {
-        var (code, output, error) = await RunAsync("keys", "create", "--connection", Connection, "--owner", "partner-1", "--scope", "events:write", "--json");
+        var (code, output, error) = await ToolInvocation.RunAsync("keys", "create", "--connection", Connection, "--owner", "partner-1", "--scope", "events:write", "--json");
         Assert.True(code == 0, error);
         return JsonDocument.Parse(output).RootElement.GetProperty("id").GetString()!;
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var root = new RootCommand { KeysCommand.Create(), TokenCommand.Create() };
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
     }
 }
