@@ -49,7 +49,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         var key = CacheKey(state.Cache, cookieHeader, original, options.CachePathPrefixes);
         if (state.Cache.TryGet(key, out var cached))
         {
-            _telemetry.Cache(hit: true);
+            _telemetry.CacheLookup(hit: true);
             return (new ForwardAuthVerifyResult(ForwardAuthVerifyStatus.SignedIn, cached.Identity), true);
         }
 
@@ -61,12 +61,12 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         // apart from the positive answers, so a flood of made-up cookies never evicts a signed-in user's answer.
         if (state.NotSignedIn.TryGet(session, out var refused))
         {
-            _telemetry.Cache(hit: true);
+            _telemetry.CacheLookup(hit: true);
             _logger.NotSignedInCached();
             return (refused, true);
         }
 
-        _telemetry.Cache(hit: false);
+        _telemetry.CacheLookup(hit: false);
 
         // The shared call is bounded by its own timeout, never by one caller's cancellation.
         var call = new PortalCall(this, state, key, session, options, cookieHeader, original);
