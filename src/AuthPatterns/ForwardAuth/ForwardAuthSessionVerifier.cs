@@ -8,10 +8,10 @@ namespace AuthPatterns.ForwardAuth;
 
 /// <summary>
 /// Asks the portal about a session at most once per cache lifetime and request shape: a positive answer is cached in the
-/// scheme's <see cref="CredentialCache{TValue}"/> under the keyed HMAC of the session's own key (the HMAC of the cookie)
-/// joined with what the portal's rules see (method, scheme, host, path and query, client address), so one host's,
-/// method's or path's answer never serves another. Concurrent requests with the same key share one call, and the number
-/// of calls in flight is bounded (excess requests are shed at once, never queued). A "not signed in" answer is kept
+/// scheme's <see cref="CredentialCache{TValue}"/> under one keyed HMAC of what the portal's rules see (method, scheme,
+/// host, path and query, client address) and the cookie, so one host's, method's or path's answer never serves another.
+/// Concurrent requests with the same key share one call, and the number of calls in flight is bounded (excess requests
+/// are shed at once, never queued). A "not signed in" answer is kept
 /// briefly under the HMAC of the cookie alone, so a cookie the portal does not know is not asked about again at once.
 /// </summary>
 internal sealed class ForwardAuthSessionVerifier : IDisposable
@@ -46,24 +46,27 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         CancellationToken requestAborted)
     {
         var state = State(scheme, options);
-        var session = state.Cache.KeyOf(cookieHeader);
-        var key = CacheKey(state.Cache, session, original, options.CachePathPrefixes);
+        var key = CacheKey(state.Cache, cookieHeader, original, options.CachePathPrefixes);
         if (state.Cache.TryGet(key, out var cached))
         {
-            _telemetry.Cache(hit: true);
+            _telemetry.CacheLookup(hit: true);
             return (new ForwardAuthVerifyResult(ForwardAuthVerifyStatus.SignedIn, cached.Identity), true);
         }
+
+        // The session's own key is needed only past a warm answer: for the "not signed in" answers and to tie a new
+        // answer to its session, so a sign-out finds it.
+        var session = state.Cache.KeyOf(cookieHeader);
 
         // The portal said moments ago that it does not know this session: the same answer, without asking again. Kept
         // apart from the positive answers, so a flood of made-up cookies never evicts a signed-in user's answer.
         if (state.NotSignedIn.TryGet(session, out var refused))
         {
-            _telemetry.Cache(hit: true);
+            _telemetry.CacheLookup(hit: true);
             _logger.NotSignedInCached();
             return (refused, true);
         }
 
-        _telemetry.Cache(hit: false);
+        _telemetry.CacheLookup(hit: false);
 
         // The shared call is bounded by its own timeout, never by one caller's cancellation.
         var call = new PortalCall(this, state, key, session, options, cookieHeader, original);
@@ -120,13 +123,13 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     }
 
     /// <summary>
-    /// The cache key: the keyed HMAC of the session's key followed by everything the portal's access rules can see of
-    /// the request. Under a configured path prefix the path and query count as the prefix; otherwise they count exactly
-    /// as sent. The cookie itself never enters the composed text.
+    /// The cache key: one keyed HMAC over everything the portal's access rules can see of the request, then the cookie.
+    /// Under a configured path prefix the path and query count as the prefix; otherwise they count exactly as sent. The
+    /// cookie itself never enters the composed text: it goes to the HMAC as it is.
     /// </summary>
     internal static CredentialKey CacheKey(
         CredentialCache<CachedSession> cache,
-        CredentialKey session,
+        string cookieHeader,
         ForwardedRequest original,
         IList<string> pathPrefixes)
     {
@@ -144,31 +147,24 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
             }
         }
 
-        // The session's key has a fixed length and each request part is length-prefixed, so no choice of values can
-        // make two different requests share a key. The text is composed in a pooled buffer, so no string is built per
+        // Each request part is length-prefixed, so the composed text ends where it says and the cookie after it is
+        // unambiguous: no choice of values can make two different requests share a key. The text is composed in a pooled buffer, so no string is built per
         // request; the buffer is cleared on return, since a query can carry a secret.
         var (tag, pathPart) = longest >= 0 ? ("prefix:", pathPrefixes[longest]) : ("uri:", uri);
         var client = original.For ?? string.Empty;
-        var capacity = (4 * 16) + 1 + (5 * (11 + 2)) + tag.Length
+        var capacity = (5 * (11 + 2)) + tag.Length
             + original.Method.Length + original.Proto.Length + original.Host.Length + pathPart.Length + client.Length;
         var buffer = ArrayPool<char>.Shared.Rent(capacity);
         try
         {
             var text = buffer.AsSpan();
             var at = 0;
-            foreach (var word in (ReadOnlySpan<ulong>)[session.A, session.B, session.C, session.D])
-            {
-                word.TryFormat(text[at..], out var written, "x16", CultureInfo.InvariantCulture);
-                at += written;
-            }
-
-            text[at++] = '\n';
             AppendPart(text, ref at, string.Empty, original.Method);
             AppendPart(text, ref at, string.Empty, original.Proto);
             AppendPart(text, ref at, string.Empty, original.Host, lowerCase: true);
             AppendPart(text, ref at, tag, pathPart);
             AppendPart(text, ref at, string.Empty, client);
-            return cache.KeyOf(text[..at]);
+            return cache.KeyOf(text[..at], cookieHeader);
         }
         finally
         {

@@ -30,7 +30,7 @@ internal sealed class ForwardAuthTelemetry
     public void Verification(string outcome) =>
         _verifications.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
-    public void Cache(bool hit) =>
+    public void CacheLookup(bool hit) =>
         _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 
     public void Refusal(string reason) =>

@@ -67,30 +67,46 @@ internal sealed class CredentialCache<TValue> : IDisposable
     public long Generation => Interlocked.Read(ref _generation);
 
     /// <summary>The key of a credential.</summary>
-    public CredentialKey KeyOf(ReadOnlySpan<char> credential)
+    public CredentialKey KeyOf(ReadOnlySpan<char> credential) => KeyOf(credential, []);
+
+    /// <summary>
+    /// The key of a credential given in two parts, in one HMAC over both: the caller makes the first part
+    /// self-delimiting (length-prefixed), so no two pairs of parts share a key.
+    /// </summary>
+    public CredentialKey KeyOf(ReadOnlySpan<char> first, ReadOnlySpan<char> second)
     {
         var hmac = _hmac.Value!;
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(credential.Length);
+        Append(hmac, first);
+        Append(hmac, second);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        hmac.GetHashAndReset(mac);
+        var words = MemoryMarshal.Cast<byte, ulong>(mac);
+        return new CredentialKey(words[0], words[1], words[2], words[3]);
+    }
+
+    private static void Append(IncrementalHash hmac, ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
         if (maxBytes <= 1024)
         {
             Span<byte> utf8 = stackalloc byte[maxBytes];
-            var length = Encoding.UTF8.GetBytes(credential, utf8);
+            var length = Encoding.UTF8.GetBytes(text, utf8);
             hmac.AppendData(utf8[..length]);
             CryptographicOperations.ZeroMemory(utf8);
         }
         else
         {
             var rented = ArrayPool<byte>.Shared.Rent(maxBytes);
-            var length = Encoding.UTF8.GetBytes(credential, rented);
+            var length = Encoding.UTF8.GetBytes(text, rented);
             hmac.AppendData(rented.AsSpan(0, length));
             CryptographicOperations.ZeroMemory(rented.AsSpan(0, length));
             ArrayPool<byte>.Shared.Return(rented);
         }
-
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        hmac.GetHashAndReset(mac);
-        var words = MemoryMarshal.Cast<byte, ulong>(mac);
-        return new CredentialKey(words[0], words[1], words[2], words[3]);
     }
 
     /// <summary>The cached value, if present and not expired; a hit makes the entry the most recently used.</summary>

@@ -22,6 +22,7 @@ internal sealed class CredentialIdMemory
     private long _generation;
     private long _floor;
     private long _uses;
+    private int _held;
     private int _evicting;
 
     /// <param name="capacity">The most ids held.</param>
@@ -60,7 +61,7 @@ internal sealed class CredentialIdMemory
     /// <summary>Remembers that the store does not know the id, until <paramref name="until"/>.</summary>
     public void RememberUnknown(string id, DateTimeOffset until)
     {
-        var entry = _ids.GetOrAdd(id, static _ => new Entry());
+        var entry = Hold(id);
         entry.UnknownUntil = until;
         entry.LastUsed = Interlocked.Increment(ref _uses);
         TrimIfOver();
@@ -73,7 +74,7 @@ internal sealed class CredentialIdMemory
     public void Removed(string id)
     {
         var generation = Interlocked.Increment(ref _generation);
-        var entry = _ids.GetOrAdd(id, static _ => new Entry());
+        var entry = Hold(id);
         entry.UnknownUntil = DateTimeOffset.MinValue;
         InterlockedMax(ref entry.RemovedAt, generation);
         entry.LastUsed = Interlocked.Increment(ref _uses);
@@ -90,7 +91,13 @@ internal sealed class CredentialIdMemory
     public void RemovedAll()
     {
         InterlockedMax(ref _floor, Interlocked.Increment(ref _generation));
-        _ids.Clear();
+        foreach (var pair in _ids)
+        {
+            if (_ids.TryRemove(pair))
+            {
+                Interlocked.Decrement(ref _held);
+            }
+        }
     }
 
     /// <summary>Whether the id (or every id) was removed after <paramref name="generation"/> was read.</summary>
@@ -100,7 +107,7 @@ internal sealed class CredentialIdMemory
 
     private void TrimIfOver()
     {
-        if (_ids.Count <= _capacity || Interlocked.Exchange(ref _evicting, 1) == 1)
+        if (Volatile.Read(ref _held) <= _capacity || Interlocked.Exchange(ref _evicting, 1) == 1)
         {
             return;
         }
@@ -108,7 +115,7 @@ internal sealed class CredentialIdMemory
         try
         {
             var now = _time.GetUtcNow();
-            var candidates = new List<KeyValuePair<string, Entry>>(_ids.Count);
+            var candidates = new List<KeyValuePair<string, Entry>>(Volatile.Read(ref _held));
             foreach (var pair in _ids)
             {
                 if (now >= pair.Value.UnknownUntil && Interlocked.Read(ref pair.Value.RemovedAt) == 0)
@@ -122,7 +129,7 @@ internal sealed class CredentialIdMemory
             }
 
             var target = _capacity - (_capacity / 10);
-            if (_ids.Count <= target)
+            if (Volatile.Read(ref _held) <= target)
             {
                 return;
             }
@@ -130,7 +137,7 @@ internal sealed class CredentialIdMemory
             candidates.Sort(static (x, y) => x.Value.LastUsed.CompareTo(y.Value.LastUsed));
             foreach (var pair in candidates)
             {
-                if (_ids.Count <= target)
+                if (Volatile.Read(ref _held) <= target)
                 {
                     break;
                 }
@@ -144,12 +151,33 @@ internal sealed class CredentialIdMemory
         }
     }
 
+    // The id's entry, added when new. Every addition and removal moves the count of held ids, so the check on each new
+    // id reads one counter instead of ConcurrentDictionary.Count, which takes every lock of the dictionary.
+    private Entry Hold(string id)
+    {
+        while (true)
+        {
+            if (_ids.TryGetValue(id, out var held))
+            {
+                return held;
+            }
+
+            var entry = new Entry();
+            if (_ids.TryAdd(id, entry))
+            {
+                Interlocked.Increment(ref _held);
+                return entry;
+            }
+        }
+    }
+
     // An id's removal, once forgotten, is kept by the floor: no verification begun before it may cache. Read after the
     // entry left, so a removal recorded while it was leaving is not lost.
     private void Forget(KeyValuePair<string, Entry> pair)
     {
         if (_ids.TryRemove(pair))
         {
+            Interlocked.Decrement(ref _held);
             InterlockedMax(ref _floor, Interlocked.Read(ref pair.Value.RemovedAt));
         }
     }

@@ -263,7 +263,7 @@ public sealed class ForwardAuthHardeningTests : IAsyncLifetime
         using var cache = new AuthPatterns.Infrastructure.CredentialCache<ForwardAuthSessionVerifier.CachedSession>(10, TimeProvider.System);
         var basis = new ForwardedRequest("GET", "https", "app.example.com", "/a?b", "203.0.113.5");
         AuthPatterns.Infrastructure.CredentialKey Key(string cookie, ForwardedRequest request) =>
-            ForwardAuthSessionVerifier.CacheKey(cache, cache.KeyOf(cookie), request, []);
+            ForwardAuthSessionVerifier.CacheKey(cache, cookie, request, []);
         var key = Key("c=1", basis);
 
         Assert.Equal(key, Key("c=1", basis with { Host = "APP.example.com" }));
