@@ -16,8 +16,11 @@ public sealed class LayeredAuthRedisOptions
     public string? Configuration { get; set; }
 
     /// <summary>
-    /// The prefix of the channel and keys the library uses (<c>{prefix}:revocations</c>, <c>{prefix}:jwt-deny</c>);
-    /// applications sharing one Redis keep theirs apart with different prefixes. Default <c>authpatterns</c>.
+    /// The prefix of the channel and keys the library uses (<c>{prefix}:revocations</c>, <c>{prefix}:jwt-deny</c>,
+    /// <c>{prefix}:forward-auth-secret</c>, <c>{prefix}:signing-key-rotation</c> and the budgets under
+    /// <c>{prefix}:budget:</c>); applications sharing one Redis keep theirs apart with different prefixes. These keys
+    /// must not be evicted: use a Redis whose <c>maxmemory-policy</c> is <c>noeviction</c> or a <c>volatile-*</c> one.
+    /// Default <c>authpatterns</c>.
     /// </summary>
     public string KeyPrefix { get; set; } = "authpatterns";
 

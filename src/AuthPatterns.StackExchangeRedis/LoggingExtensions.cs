@@ -40,6 +40,9 @@ internal static partial class RedisLoggingExtensions
     [LoggerMessage(5011, LogLevel.Warning, "Could not read the forward-auth cache secret the instances share; sign-outs are broadcast once Redis is reachable.", EventName = "RedisSignOutSecretLoadFailed")]
     public static partial void SignOutSecretLoadFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(5015, LogLevel.Warning, "The forward-auth cache secret the instances share, at {Key} in Redis, is shorter than 32 bytes and is not used; sign-outs are not shared until it is replaced. Delete that key: the next instance to connect creates a new one.", EventName = "RedisSignOutSecretRejected")]
+    public static partial void SignOutSecretRejected(this ILogger logger, string key);
+
     [LoggerMessage(5012, LogLevel.Warning, "The signing-key rotation lock in Redis is unreachable; keys are created under the key directory's lock file alone, which instances on other machines may not honour.", EventName = "RedisRotationLockUnreachable")]
     public static partial void RotationLockUnreachable(this ILogger logger, Exception? exception);
 

@@ -70,6 +70,12 @@ internal sealed class RedisForwardAuthSignOutNotifier : IForwardAuthSignOutNotif
             {
                 Volatile.Write(ref _secret, stored);
             }
+            else if (stored is not null)
+            {
+                // Garbled, or written by something else under this prefix: never used, and said once per load, not
+                // mistaken for an unreachable Redis at every sign-out.
+                _logger.SignOutSecretRejected(_secretKey.ToString());
+            }
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

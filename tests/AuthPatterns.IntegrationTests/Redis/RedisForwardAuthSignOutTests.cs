@@ -133,11 +133,30 @@ public sealed class RedisForwardAuthSignOutTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientB, "/app/dashboard"));
     }
 
-    private async Task<WebApplication> StartAsync(string? redis = null)
+    [Fact]
+    public async Task A_shared_secret_too_short_in_Redis_is_not_used_and_is_logged_as_rejected_not_as_Redis_unreachable()
+    {
+        using var writer = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisConfiguration);
+        await writer.GetDatabase().StringSetAsync(_prefix + ":forward-auth-secret", new byte[] { 1, 2, 3 });
+        var logs = new AuthPatterns.Tests.LogCapture();
+
+        var app = await StartAsync(logs: logs);
+
+        Assert.Null(app.Services.GetRequiredService<StackExchangeRedis.RedisForwardAuthSignOutNotifier>().SharedSecret);
+        Assert.True(logs.Any(5015), "the rejected secret is not logged as 5015");
+        Assert.False(logs.Any(5011), "a rejected secret is logged as a Redis failure");
+    }
+
+    private async Task<WebApplication> StartAsync(string? redis = null, ILoggerProvider? logs = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.Services.AddLayeredAuth()
             .AddForwardAuth(o =>
             {
