@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using AuthPatterns.Authorization;
@@ -162,8 +161,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
 
         if (Context.Items[VerificationKey] is ApiKeyVerification { Outcome: ApiKeyOutcomes.Overloaded or ApiKeyOutcomes.StoreUnavailable } unavailable)
         {
-            var seconds = Math.Max(1, (int)Math.Ceiling(Options.OverloadRetryAfter.TotalSeconds));
-            Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            LayeredProblemDetails.SetRetryAfter(Response, Options.OverloadRetryAfter);
             var overloaded = unavailable.Outcome == ApiKeyOutcomes.Overloaded;
             await LayeredProblemDetails.WriteAsync(
                 Context,
@@ -179,8 +177,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         if (Context.Items[VerificationKey] is ApiKeyVerification { Outcome: ApiKeyOutcomes.RateLimited })
         {
             // Throttled, not refused: the key may well be right, so the answer must not look like a bad key.
-            var seconds = Math.Max(1, (int)Math.Ceiling(Options.FailedAttemptWindow.TotalSeconds));
-            Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            LayeredProblemDetails.SetRetryAfter(Response, Options.FailedAttemptWindow);
             await LayeredProblemDetails.WriteAsync(
                 Context,
                 StatusCodes.Status429TooManyRequests,

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using AuthPatterns.Authorization;
@@ -97,7 +96,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
                     "The sign-in portal does not allow this user to use this resource.");
                 return true;
             case ForwardAuthFailure.PortalUnavailable or ForwardAuthFailure.Overloaded:
-                Response.Headers.RetryAfter = ((int)Math.Ceiling(Options.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                LayeredProblemDetails.SetRetryAfter(Response, Options.RetryAfter);
                 await LayeredProblemDetails.WriteAsync(
                     Context,
                     StatusCodes.Status503ServiceUnavailable,

@@ -20,6 +20,10 @@ namespace AuthPatterns.Infrastructure;
 /// </remarks>
 internal static class LayeredProblemDetails
 {
+    /// <summary>Sets <c>Retry-After</c> to whole seconds, rounded up and never below one (RFC 9110 §10.2.3).</summary>
+    public static void SetRetryAfter(HttpResponse response, TimeSpan after) =>
+        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public const string ContentType = "application/problem+json";
 
     private static readonly Uri DefaultTypeBase = new LayeredAuthOptions().ProblemTypeBaseUri;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using AuthPatterns;
 using AuthPatterns.ApiKeys;
+using AuthPatterns.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -226,7 +227,7 @@ public static class ApiKeyManagementEndpointRouteBuilderExtensions
         {
             var retryAfter = httpContext.RequestServices.GetRequiredService<IOptionsMonitor<ApiKeyAuthenticationOptions>>()
                 .Get(ApiKeyAuthenticationDefaults.AuthenticationScheme).OverloadRetryAfter;
-            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            LayeredProblemDetails.SetRetryAfter(httpContext.Response, retryAfter);
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The key store is unavailable", detail: detail).ExecuteAsync(httpContext);
         }
     }
