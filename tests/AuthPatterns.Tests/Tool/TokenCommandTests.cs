@@ -106,12 +106,5 @@ public sealed class TokenCommandTests : IDisposable
         Assert.Equal(3, output.Trim().Split('.').Length);
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var root = new RootCommand { TokenCommand.Create() };
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => ToolInvocation.RunAsync(args);
 }

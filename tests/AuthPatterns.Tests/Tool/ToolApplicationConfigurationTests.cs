@@ -217,11 +217,5 @@ public sealed class ToolApplicationConfigurationTests : IDisposable
         await scope.ServiceProvider.GetRequiredService<AuthPatterns.EntityFrameworkCore.ApiKeyDbContext>().Database.EnsureCreatedAsync();
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await AuthPatterns.Tool.Program.CreateRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => ToolInvocation.RunAsync(args);
 }
