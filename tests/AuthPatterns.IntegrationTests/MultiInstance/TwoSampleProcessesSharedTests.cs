@@ -153,8 +153,9 @@ public sealed class TwoSampleProcessesSharedTests : IClassFixture<SharedSamplePr
         timings.Add($"{what} on {instance.Name}: {(int)response.StatusCode} in {clock.Elapsed.TotalMilliseconds:F0} ms");
         Assert.Equal(expected, response.StatusCode);
 
-        // The timeout is 250 ms; StackExchange.Redis alone would wait 5 s. The margin is for a busy 2-core machine.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"{what} on {instance.Name} took {clock.Elapsed.TotalMilliseconds:F0} ms while Redis was paused");
+        // The timeout is 250 ms; StackExchange.Redis alone would wait 5 s, so anything above that is a request held by
+        // Redis. The margin below it is for a busy 2-core machine, where a first use's Argon2id alone can take seconds.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"{what} on {instance.Name} took {clock.Elapsed.TotalMilliseconds:F0} ms while Redis was paused");
     }
 
     /// <summary>Sends the request to both instances until both refuse it (10 s at most); how long that took.</summary>
