@@ -73,10 +73,17 @@ public sealed class VerifyBudgetTests : IAsyncLifetime
         // Its own outcome, in both counters; one warning for the whole second, naming the budget and no cookie.
         Assert.Equal(50 - OpenShare, Count(verifications, "rate_limited"));
         Assert.Equal(50 - OpenShare, Count(outcomes, "rate_limited"));
+        Assert.Equal(0, Count(verifications, "overloaded"));
         var warnings = app.Logs.Entries.Where(e => e.EventId == 4018).ToList();
         Assert.Single(warnings);
         Assert.Contains($"{Budget} calls per second", warnings[0].Message, StringComparison.Ordinal);
         Assert.DoesNotContain(app.Logs.Lines, line => line.Contains("bogus-", StringComparison.Ordinal));
+
+        // A browser is not sent to the portal's login page for it: the portal was not asked, so nothing says who it is.
+        var browser = await app.GetAsync("/app/dashboard", Bogus(1, 50), "text/html");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, browser.StatusCode);
+        Assert.Null(browser.Headers.Location);
+        Assert.Equal(OpenShare, _portal.Calls);
 
         // The refused ones again, in the same second: the "not signed in" cache answers them, with no call and no budget.
         var refused = Enumerable.Range(0, 50).Where(i => answers[i].StatusCode == HttpStatusCode.Unauthorized).ToList();
