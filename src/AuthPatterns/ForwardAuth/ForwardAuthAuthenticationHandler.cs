@@ -31,6 +31,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
     private static readonly AuthenticateResult ForbiddenResult = AuthenticateResult.Fail("The portal denied access to this request.");
     private static readonly AuthenticateResult UnavailableResult = AuthenticateResult.Fail("The portal could not verify the session.");
     private static readonly AuthenticateResult OverloadedResult = AuthenticateResult.Fail("Too many sessions are being verified; the request was shed.");
+    private static readonly AuthenticateResult RateLimitedResult = AuthenticateResult.Fail("The portal's verify budget for this second is spent; the request was shed.");
     private static readonly AuthenticateResult CsrfResult = AuthenticateResult.Fail("An unsafe cookie-authenticated request carried no CSRF defence.");
 
     private readonly ForwardAuthSessionVerifier _verifier;
@@ -95,7 +96,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
                     "Forbidden",
                     "The sign-in portal does not allow this user to use this resource.");
                 return true;
-            case ForwardAuthFailure.PortalUnavailable or ForwardAuthFailure.Overloaded:
+            case ForwardAuthFailure.PortalUnavailable or ForwardAuthFailure.Overloaded or ForwardAuthFailure.RateLimited:
                 LayeredProblemDetails.SetRetryAfter(Response, Options.RetryAfter);
                 await LayeredProblemDetails.WriteAsync(
                     Context,
@@ -234,6 +235,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             ForwardAuthVerifyStatus.NotSignedIn => await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult),
             ForwardAuthVerifyStatus.Forbidden => await FailAsync(ForwardAuthFailure.Forbidden, ForbiddenResult),
             ForwardAuthVerifyStatus.Overloaded => await FailAsync(ForwardAuthFailure.Overloaded, OverloadedResult),
+            ForwardAuthVerifyStatus.RateLimited => await FailAsync(ForwardAuthFailure.RateLimited, RateLimitedResult),
             _ => await FailAsync(ForwardAuthFailure.PortalUnavailable, UnavailableResult),
         };
     }
@@ -359,6 +361,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             ForwardAuthFailure.NotSignedIn => "not_signed_in",
             ForwardAuthFailure.Forbidden => "forbidden",
             ForwardAuthFailure.Overloaded => "overloaded",
+            ForwardAuthFailure.RateLimited => "rate_limited",
             ForwardAuthFailure.CsrfRequired => "csrf_required",
             _ => "portal_unavailable",
         });

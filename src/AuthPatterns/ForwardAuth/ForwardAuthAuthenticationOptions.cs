@@ -128,6 +128,18 @@ public sealed class ForwardAuthAuthenticationOptions : AuthenticationSchemeOptio
     /// </summary>
     public int MaxConcurrentVerifications { get; set; } = 64;
 
+    /// <summary>
+    /// The most verify calls this instance makes to the portal per second, whatever their answers. A request that needs
+    /// a call beyond it fails fast with 503 and <c>Retry-After</c>, like one beyond
+    /// <see cref="MaxConcurrentVerifications"/>. That bound alone lets a flood of made-up cookies (each new, so no cache
+    /// answers it) send the portal as many calls as it can answer, and the portal serves every other service too; this
+    /// one caps the rate. Answers served from the answer cache or the "not signed in" cache never count. A quarter of
+    /// the budget (at least one call when it is two or more) is kept for sessions the portal vouched for within the
+    /// last hour, so during a flood a signed-in user whose cached answer expired is still verified. Defaults to 200; it
+    /// cannot be turned off (set a higher number for a busier service: N instances together make up to N times it).
+    /// </summary>
+    public int MaxVerificationsPerSecond { get; set; } = 200;
+
     /// <summary>The <c>Retry-After</c> sent with 503 when the portal is unavailable. Defaults to 5 seconds.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -369,6 +381,11 @@ public sealed class ForwardAuthAuthenticationOptions : AuthenticationSchemeOptio
         if (MaxConcurrentVerifications < 1)
         {
             throw Invalid(nameof(MaxConcurrentVerifications), "must be at least 1.");
+        }
+
+        if (MaxVerificationsPerSecond < 1)
+        {
+            throw Invalid(nameof(MaxVerificationsPerSecond), "must be at least 1: it bounds the verify calls a flood of made-up cookies can send the portal.");
         }
 
         if (RetryAfter < TimeSpan.FromSeconds(1))

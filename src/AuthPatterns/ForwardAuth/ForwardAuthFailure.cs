@@ -17,4 +17,10 @@ public enum ForwardAuthFailure
 
     /// <summary>An unsafe request (POST, PUT, PATCH, DELETE) carried neither the CSRF header nor a same-origin proof.</summary>
     CsrfRequired = 4,
+
+    /// <summary>
+    /// The portal had already been asked <c>MaxVerificationsPerSecond</c> times in the current second; the request was
+    /// shed rather than queued.
+    /// </summary>
+    RateLimited = 5,
 }

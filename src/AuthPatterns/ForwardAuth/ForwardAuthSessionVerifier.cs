@@ -11,11 +11,20 @@ namespace AuthPatterns.ForwardAuth;
 /// scheme's <see cref="CredentialCache{TValue}"/> under one keyed HMAC of what the portal's rules see (method, scheme,
 /// host, path and query, client address) and the cookie, so one host's, method's or path's answer never serves another.
 /// Concurrent requests with the same key share one call, and the number of calls in flight is bounded (excess requests
-/// are shed at once, never queued). A "not signed in" answer is kept
+/// are shed at once, never queued), as is their rate (<c>MaxVerificationsPerSecond</c>, with a share reserved for sessions
+/// the portal vouched for within <see cref="RecentlySignedInLifetime"/>). A "not signed in" answer is kept
 /// briefly under the HMAC of the cookie alone, so a cookie the portal does not know is not asked about again at once.
 /// </summary>
 internal sealed class ForwardAuthSessionVerifier : IDisposable
 {
+    /// <summary>
+    /// How long a session the portal vouched for may spend the reserved share of the verify budget: longer than any
+    /// answer cache lifetime (10 minutes at most), so a user whose cached answer expired during a flood still gets in.
+    /// </summary>
+    internal static readonly TimeSpan RecentlySignedInLifetime = TimeSpan.FromHours(1);
+
+    private static readonly object Vouched = new();
+
     private readonly ConcurrentDictionary<string, SchemeState> _schemes = new(StringComparer.Ordinal);
     private readonly ForwardAuthVerifyClient _client;
     private readonly TimeProvider _timeProvider;
@@ -92,6 +101,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         {
             state.Cache.RemoveWhere(session, static (entry, session) => entry.Session == session);
             state.NotSignedIn.Remove(session);
+            state.RecentlySignedIn.Remove(session);
         }
     }
 
@@ -108,6 +118,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
                 // Requests still holding the old state finish with it; it is not disposed under them.
                 state.Cache.Clear();
                 state.NotSignedIn.Clear();
+                state.RecentlySignedIn.Clear();
             }
         }
     }
@@ -118,6 +129,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         {
             state.Cache.Dispose();
             state.NotSignedIn.Dispose();
+            state.RecentlySignedIn.Dispose();
             state.Limiter.Dispose();
         }
     }
@@ -207,20 +219,42 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
 
         try
         {
+            // The rate bound, past the concurrency bound: a call shed for concurrency spends no budget. A session the
+            // portal vouched for recently may spend the reserve once the open share is gone; a made-up cookie may not.
+            if (!state.Budget.TryTake() && !(state.RecentlySignedIn.TryGet(call.Session, out _) && state.Budget.TryTakeReserved()))
+            {
+                if (state.Budget.ShouldWarn(out var shed))
+                {
+                    _logger.VerifyBudgetSpent(options.MaxVerificationsPerSecond, shed);
+                }
+
+                _telemetry.Verification("rate_limited");
+                return ForwardAuthVerifyResult.RateLimited;
+            }
+
             // Read before the call: a sign-out while it runs keeps its answer out of the cache.
             var generation = state.Cache.Generation;
             var refusedGeneration = state.NotSignedIn.Generation;
             using var timeout = new CancellationTokenSource(options.VerifyTimeout, _timeProvider);
             var result = await _client.VerifyAsync(options, call.CookieHeader, call.Original, timeout.Token);
-            if (result.Status == ForwardAuthVerifyStatus.SignedIn && options.CacheDuration > TimeSpan.Zero)
+            if (result.Status == ForwardAuthVerifyStatus.SignedIn)
             {
-                state.Cache.Set(
-                    call.Key,
-                    new CachedSession(result.Identity!, call.Session),
-                    _timeProvider.GetUtcNow() + options.CacheDuration,
-                    generation: generation);
+                // No generation here: a sign-out racing this answer may leave the session a claim on the reserve, which
+                // only lets it ask the portal again, never in; and the removals below must not undo other sessions' claims.
+                var now = _timeProvider.GetUtcNow();
+                state.RecentlySignedIn.Set(call.Session, Vouched, now + RecentlySignedInLifetime);
+                if (options.CacheDuration > TimeSpan.Zero)
+                {
+                    state.Cache.Set(call.Key, new CachedSession(result.Identity!, call.Session), now + options.CacheDuration, generation: generation);
+                }
             }
-            else if (result.Status == ForwardAuthVerifyStatus.NotSignedIn && options.NotSignedInCacheDuration > TimeSpan.Zero)
+            else if (result.Status == ForwardAuthVerifyStatus.NotSignedIn && state.RecentlySignedIn.TryGet(call.Session, out _))
+            {
+                // A session the portal no longer knows loses its claim on the reserve at once.
+                state.RecentlySignedIn.Remove(call.Session);
+            }
+
+            if (result.Status == ForwardAuthVerifyStatus.NotSignedIn && options.NotSignedInCacheDuration > TimeSpan.Zero)
             {
                 state.NotSignedIn.Set(
                     call.Session,
@@ -250,7 +284,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         ForwardedRequest Original);
 
     /// <summary>
-    /// One scheme's answers (at most <c>CacheSizeLimit</c>, least recently used dropped first) and its call limit. The
+    /// One scheme's answers (at most <c>CacheSizeLimit</c>, least recently used dropped first) and its call limits. The
     /// bound is in entries: each holds what the portal's response headers said (user, name and email of at most 1 024
     /// characters each, and the groups), and those headers together are capped by the verify client's
     /// <c>MaxResponseHeadersLength</c> (64 KiB), so the cache holds at most <c>CacheSizeLimit</c> times that; typical
@@ -264,6 +298,13 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         // path): each entry is a key and a shared answer, about 100 bytes, so the default bound costs about 1 MB.
         public CredentialCache<ForwardAuthVerifyResult> NotSignedIn { get; } = new(options.CacheSizeLimit, time);
 
+        // Sessions the portal vouched for within RecentlySignedInLifetime, by the HMAC of the cookie alone: only they may
+        // spend the reserved share of the verify budget. Only a signed-in answer adds one, so a flood of made-up cookies
+        // never does; a key and a shared marker per entry, bounded like the caches above.
+        public CredentialCache<object> RecentlySignedIn { get; } = new(options.CacheSizeLimit, time);
+
         public SemaphoreSlim Limiter { get; } = new(options.MaxConcurrentVerifications, options.MaxConcurrentVerifications);
+
+        public ForwardAuthVerifyBudget Budget { get; } = new(options.MaxVerificationsPerSecond, time);
     }
 }

@@ -14,7 +14,7 @@ internal sealed class ForwardAuthTelemetry
     {
         var meter = LayeredAuthMetrics.CreateMeter(meterFactory);
 
-        // Verify calls made to the portal, tagged outcome (signed_in, not_signed_in, forbidden, timeout, unreachable, portal_error, overloaded).
+        // Verify calls made to the portal, tagged outcome (signed_in, not_signed_in, forbidden, timeout, unreachable, portal_error, overloaded, rate_limited).
         _verifications = meter.CreateCounter<long>(
             "authpatterns.forward_auth.verifications", unit: "{call}", description: "Verify calls to the portal, by outcome.");
 

@@ -16,6 +16,7 @@ internal enum ForwardAuthVerifyStatus
     Unreachable,
     PortalError,
     Overloaded,
+    RateLimited,
 }
 
 internal sealed record ForwardAuthVerifyResult(ForwardAuthVerifyStatus Status, ForwardAuthIdentity? Identity = null)
@@ -26,6 +27,7 @@ internal sealed record ForwardAuthVerifyResult(ForwardAuthVerifyStatus Status, F
     public static readonly ForwardAuthVerifyResult Unreachable = new(ForwardAuthVerifyStatus.Unreachable);
     public static readonly ForwardAuthVerifyResult PortalError = new(ForwardAuthVerifyStatus.PortalError);
     public static readonly ForwardAuthVerifyResult Overloaded = new(ForwardAuthVerifyStatus.Overloaded);
+    public static readonly ForwardAuthVerifyResult RateLimited = new(ForwardAuthVerifyStatus.RateLimited);
 }
 
 /// <summary>

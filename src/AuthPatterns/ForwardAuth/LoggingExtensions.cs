@@ -59,6 +59,9 @@ internal static partial class ForwardAuthLoggingExtensions
     [LoggerMessage(4017, LogLevel.Warning, "{Switch} is on: the app trusts X-Forwarded-For from any sender, so any client can choose the address that {AddressChecks} see. Configure ForwardedHeadersOptions with explicit KnownIPNetworks or KnownProxies instead.", EventName = "ForwardedHeadersTrustAnySender")]
     public static partial void ForwardedHeadersTrustAnySender(this ILogger logger, string @switch, string addressChecks);
 
+    [LoggerMessage(4018, LogLevel.Warning, "Failing closed: the verify budget of {Limit} calls per second is spent; {Shed} requests needing a verify call were shed since the last warning.", EventName = "VerifyBudgetSpent")]
+    public static partial void VerifyBudgetSpent(this ILogger logger, int limit, long shed);
+
     [LoggerMessage(4040, LogLevel.Error, "An endpoint asks for the user, but the session was not verified because no endpoint was known when authentication ran: call UseAuthentication() after UseRouting().", EventName = "AuthenticationBeforeRouting")]
     public static partial void AuthenticationBeforeRouting(this ILogger logger);
 

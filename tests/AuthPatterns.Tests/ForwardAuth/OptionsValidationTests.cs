@@ -57,6 +57,7 @@ public sealed class OptionsValidationTests
     [InlineData("CacheDuration")]
     [InlineData("NotSignedInCacheDuration")]
     [InlineData("MaxConcurrentVerifications")]
+    [InlineData("MaxVerificationsPerSecond")]
     [InlineData("GroupScopes:admins")]
     [InlineData("TokenCookieName")]
     [InlineData("AllowedHosts")]
@@ -71,6 +72,7 @@ public sealed class OptionsValidationTests
             "CacheDuration" => o => o.CacheDuration = TimeSpan.FromHours(1),
             "NotSignedInCacheDuration" => o => o.NotSignedInCacheDuration = TimeSpan.FromMinutes(2),
             "MaxConcurrentVerifications" => o => o.MaxConcurrentVerifications = 0,
+            "MaxVerificationsPerSecond" => o => o.MaxVerificationsPerSecond = 0,
             "GroupScopes:admins" => o => o.GroupScopes["admins"] = "orders:\"write",
             "TokenCookieName" => o => o.TokenCookieName = "access_token",
             "AllowedHosts" => o => o.AllowedHosts.Clear(),
