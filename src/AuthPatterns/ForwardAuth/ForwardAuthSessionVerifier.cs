@@ -212,7 +212,11 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         var (state, options) = (call.State, call.Options);
         if (!state.Limiter.Wait(0))
         {
-            _logger.VerifyOverloaded(options.MaxConcurrentVerifications);
+            if (state.Overload.ShouldWarn(out var overloaded))
+            {
+                _logger.VerifyOverloaded(options.MaxConcurrentVerifications, overloaded);
+            }
+
             _telemetry.Verification("overloaded");
             return ForwardAuthVerifyResult.Overloaded;
         }
@@ -306,5 +310,7 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
         public SemaphoreSlim Limiter { get; } = new(options.MaxConcurrentVerifications, options.MaxConcurrentVerifications);
 
         public ForwardAuthVerifyBudget Budget { get; } = new(options.MaxVerificationsPerSecond, time);
+
+        public ShedWarning Overload { get; } = new(time);
     }
 }

@@ -1,3 +1,5 @@
+using AuthPatterns.Infrastructure;
+
 namespace AuthPatterns.ForwardAuth;
 
 /// <summary>
@@ -24,8 +26,7 @@ internal sealed class ForwardAuthVerifyBudget
     private int _openLeft;
     private int _reservedLeft;
     private long _windowStart;
-    private long _lastWarning;
-    private long _shedSinceWarning;
+    private readonly ShedWarning _warning;
 
     public ForwardAuthVerifyBudget(int perSecond, TimeProvider time)
     {
@@ -40,7 +41,7 @@ internal sealed class ForwardAuthVerifyBudget
 
         var now = time.GetTimestamp();
         _windowStart = now;
-        _lastWarning = now - _second;
+        _warning = new ShedWarning(time);
     }
 
     /// <summary>The calls per second, both shares together.</summary>
@@ -66,20 +67,7 @@ internal sealed class ForwardAuthVerifyBudget
     /// Counts a shed request and says whether to log it: at most once a second, with the number shed since the last
     /// warning, so a flood writes one line a second rather than one per request.
     /// </summary>
-    public bool ShouldWarn(out long shed)
-    {
-        Interlocked.Increment(ref _shedSinceWarning);
-        var now = _time.GetTimestamp();
-        var last = Volatile.Read(ref _lastWarning);
-        if (now - last < _second || Interlocked.CompareExchange(ref _lastWarning, now, last) != last)
-        {
-            shed = 0;
-            return false;
-        }
-
-        shed = Interlocked.Exchange(ref _shedSinceWarning, 0);
-        return true;
-    }
+    public bool ShouldWarn(out long shed) => _warning.ShouldWarn(out shed);
 
     private void Turn()
     {

@@ -23,8 +23,8 @@ internal static partial class ForwardAuthLoggingExtensions
     [LoggerMessage(4005, LogLevel.Warning, "Failing closed: the portal's verify endpoint answered {StatusCode}.", EventName = "PortalError")]
     public static partial void PortalError(this ILogger logger, int statusCode);
 
-    [LoggerMessage(4006, LogLevel.Warning, "Failing closed: {Limit} verify calls are already in flight; the request was shed.", EventName = "VerifyOverloaded")]
-    public static partial void VerifyOverloaded(this ILogger logger, int limit);
+    [LoggerMessage(4006, LogLevel.Warning, "Failing closed: {Limit} verify calls are already in flight; {Shed} requests needing a verify call were shed since the last warning.", EventName = "VerifyOverloaded")]
+    public static partial void VerifyOverloaded(this ILogger logger, int limit, long shed);
 
     [LoggerMessage(4007, LogLevel.Warning, "Ignored the identity header {Header} sent from {RemoteAddress}, which is not a trusted proxy.", EventName = "UntrustedIdentityHeader")]
     public static partial void UntrustedIdentityHeader(this ILogger logger, string header, string remoteAddress);
