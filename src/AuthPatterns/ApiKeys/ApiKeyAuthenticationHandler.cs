@@ -130,7 +130,8 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         }
 
         var record = verification.Record!;
-        var principal = CreatePrincipal(record);
+        // A new principal per request, reading the claims cached with the key: events may change it, never them.
+        var principal = new ClaimsPrincipal((verification.Claims ?? ApiKeyVerifier.ClaimsOf(record)).CreateIdentity(Scheme.Name));
         var validated = new ApiKeyValidatedContext(Context, Scheme, Options, ApiKeyInfo.From(record), principal);
         await Events.KeyValidated(validated);
         if (validated.Result is not null)
@@ -257,26 +258,6 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
 
         value = header[Scheme.Length..].Trim();
         return true;
-    }
-
-    private ClaimsPrincipal CreatePrincipal(ApiKeyRecord record)
-    {
-        // A new principal per request: the cached record is shared, the claims are not.
-        var identity = new ClaimsIdentity(Scheme.Name, LayeredClaimTypes.Subject, ClaimsIdentity.DefaultRoleClaimType);
-        identity.AddClaim(new Claim(LayeredClaimTypes.Subject, record.OwnerId));
-        identity.AddClaim(new Claim(LayeredClaimTypes.KeyId, record.Id));
-        if (!string.IsNullOrEmpty(record.Tenant))
-        {
-            identity.AddClaim(new Claim(LayeredClaimTypes.Tenant, record.Tenant));
-        }
-
-        if (!string.IsNullOrEmpty(record.Name))
-        {
-            identity.AddClaim(new Claim(LayeredClaimTypes.Name, record.Name));
-        }
-
-        ScopeClaimNormalizer.AddScopes(identity, record.Scopes);
-        return new ClaimsPrincipal(identity);
     }
 
     private void RecordUse(string keyId, string? address)

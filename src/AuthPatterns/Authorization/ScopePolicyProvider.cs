@@ -23,6 +23,13 @@ internal sealed class ScopePolicyProvider : IAuthorizationPolicyProvider
         _configuration = services.GetService<IConfiguration>();
     }
 
+    /// <summary>
+    /// The same name always gives the same policy (scopes from configuration are read once), as the default provider's
+    /// do: the authorization middleware may combine an endpoint's policies once and reuse them, where it would otherwise
+    /// combine them again on every request.
+    /// </summary>
+    public bool AllowsCachingPolicies => true;
+
     public Task<AuthorizationPolicy> GetDefaultPolicyAsync() => _fallback.GetDefaultPolicyAsync();
 
     public Task<AuthorizationPolicy?> GetFallbackPolicyAsync() => _fallback.GetFallbackPolicyAsync();

@@ -269,7 +269,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
         }
 
-        return await SucceedAsync(identity, "trusted proxy headers");
+        return await ValidatedAsync(identity.ToPrincipalOnce(Scheme.Name, Options), identity.User, identity.Groups, "trusted proxy headers");
     }
 
     // The seam to the bearer scheme: the token is shown to it as "Authorization: Bearer <token>" for the duration of

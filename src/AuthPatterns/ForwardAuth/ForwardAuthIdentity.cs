@@ -1,11 +1,22 @@
 using System.Security.Claims;
 using AuthPatterns.Authorization;
+using AuthPatterns.Infrastructure;
 
 namespace AuthPatterns.ForwardAuth;
 
 /// <summary>Who the portal or proxy says the user is. Immutable, so a cached one can be shared; principals are built per request.</summary>
-internal sealed record ForwardAuthIdentity(string User, string? Name, string? Email, IReadOnlyList<string> Groups)
+internal sealed class ForwardAuthIdentity(string user, string? name, string? email, IReadOnlyList<string> groups)
 {
+    private ClaimsFor? _claims;
+
+    public string User { get; } = user;
+
+    public string? Name { get; } = name;
+
+    public string? Email { get; } = email;
+
+    public IReadOnlyList<string> Groups { get; } = groups;
+
     private const int MaxValueLength = 1024;
 
     public static ForwardAuthIdentity? From(Func<string, string?> header, ForwardAuthAuthenticationOptions options)
@@ -33,20 +44,43 @@ internal sealed record ForwardAuthIdentity(string User, string? Name, string? Em
         return new ForwardAuthIdentity(user, Clean(header(options.NameHeader!)), Clean(header(options.EmailHeader!)), groups);
     }
 
+    /// <summary>
+    /// A new principal for one request. The claims are built once per options instance and then read (never copied)
+    /// by every request this identity serves from the answer cache; a reload of the options builds them again.
+    /// </summary>
     public ClaimsPrincipal ToPrincipal(string scheme, ForwardAuthAuthenticationOptions options)
     {
-        var identity = new ClaimsIdentity(scheme, LayeredClaimTypes.Subject, LayeredClaimTypes.Group);
-        identity.AddClaim(new Claim(LayeredClaimTypes.Subject, User));
-        identity.AddClaim(new Claim(LayeredClaimTypes.Name, Name ?? User));
+        var claims = _claims;
+        if (claims is null || !ReferenceEquals(claims.Options, options))
+        {
+            // Two requests may build them at once; either result is the same.
+            claims = new ClaimsFor(options, new SharedClaims(Claims(options), scheme, LayeredClaimTypes.Subject, LayeredClaimTypes.Group));
+            _claims = claims;
+        }
+
+        return new ClaimsPrincipal(claims.Shared.CreateIdentity(scheme));
+    }
+
+    /// <summary>A principal for an identity that serves one request only (read from trusted proxy headers).</summary>
+    public ClaimsPrincipal ToPrincipalOnce(string scheme, ForwardAuthAuthenticationOptions options) =>
+        new(new ClaimsIdentity(Claims(options), scheme, LayeredClaimTypes.Subject, LayeredClaimTypes.Group));
+
+    private List<Claim> Claims(ForwardAuthAuthenticationOptions options)
+    {
+        var claims = new List<Claim>(4 + Groups.Count)
+        {
+            new(LayeredClaimTypes.Subject, User),
+            new(LayeredClaimTypes.Name, Name ?? User),
+        };
         if (Email is not null)
         {
-            identity.AddClaim(new Claim(LayeredClaimTypes.Email, Email));
+            claims.Add(new Claim(LayeredClaimTypes.Email, Email));
         }
 
         var scopes = new List<string>();
         foreach (var group in Groups)
         {
-            identity.AddClaim(new Claim(LayeredClaimTypes.Group, group));
+            claims.Add(new Claim(LayeredClaimTypes.Group, group));
             if (options.GroupScopes.TryGetValue(group, out var granted))
             {
                 AddDistinct(scopes, granted);
@@ -58,8 +92,9 @@ internal sealed record ForwardAuthIdentity(string User, string? Name, string? Em
             AddDistinct(scopes, userScopes);
         }
 
+        var identity = new ClaimsIdentity(claims);
         ScopeClaimNormalizer.AddScopes(identity, scopes);
-        return new ClaimsPrincipal(identity);
+        return [.. identity.Claims];
     }
 
     private static void AddDistinct(List<string> scopes, string granted)
@@ -78,4 +113,6 @@ internal sealed record ForwardAuthIdentity(string User, string? Name, string? Em
         var trimmed = value?.Trim();
         return string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxValueLength ? null : trimmed;
     }
+
+    private sealed record ClaimsFor(ForwardAuthAuthenticationOptions Options, SharedClaims Shared);
 }

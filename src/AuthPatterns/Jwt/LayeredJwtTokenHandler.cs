@@ -126,7 +126,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         }
 
         var entry = new ValidatedToken(
-            [.. identity.Claims],
+            new SharedClaims(identity.Claims, _authenticationType, LayeredClaimTypes.Subject, "role"),
             header.KeyId,
             jwt.TryGetPayloadValue<string>(LayeredClaimTypes.TokenId, out var jti) ? jti : null,
             jwt.Issuer,
@@ -200,11 +200,11 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     private TokenValidationResult Success(ValidatedToken entry, string outcome)
     {
         _metrics.RecordOutcome(_authenticationType, outcome);
-        // A fresh identity per request (its claims cloned): events may change it without touching the cached claims.
+        // A fresh identity per request reading the cached claims: events may change it without touching them.
         return new TokenValidationResult
         {
             IsValid = true,
-            ClaimsIdentity = new ClaimsIdentity(entry.Claims, _authenticationType, LayeredClaimTypes.Subject, "role"),
+            ClaimsIdentity = entry.Claims.CreateIdentity(_authenticationType),
             SecurityToken = new CachedJwtSecurityToken(entry),
             Issuer = entry.Issuer,
             TokenType = entry.TokenType,

@@ -70,7 +70,7 @@ public sealed class JwtTokenCacheMemoryTests(ITestOutputHelper output)
 
         ScopeClaimNormalizer.NormalizeCore(identity);
         return new ValidatedToken(
-            [.. identity.Claims],
+            new SharedClaims(identity.Claims, "Bearer", LayeredClaimTypes.Subject, "role"),
             "key-2026-01",
             "jti-" + id + "-0123456789abcdef",
             issuer,

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Claims;
 using System.Threading.RateLimiting;
+using AuthPatterns.Authorization;
 using AuthPatterns.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace AuthPatterns.ApiKeys;
 
 /// <summary>The result of one verification: an outcome code and, when the key was found, its record.</summary>
-internal sealed record ApiKeyVerification(string Outcome, string? KeyId, ApiKeyRecord? Record = null)
+internal sealed record ApiKeyVerification(string Outcome, string? KeyId, ApiKeyRecord? Record = null, SharedClaims? Claims = null)
 {
     public static readonly ApiKeyVerification Malformed = new(ApiKeyOutcomes.Malformed, null);
 
@@ -98,7 +100,7 @@ internal sealed class ApiKeyVerifier : IDisposable
         if (_verified.TryGet(cacheKey, out var cached))
         {
             _telemetry.CacheLookup(hit: true);
-            return CheckState(cached.Record, cached.Networks, address, now);
+            return CheckState(cached.Record, cached.Networks, address, now, cached.Claims);
         }
 
         _telemetry.CacheLookup(hit: false);
@@ -162,7 +164,7 @@ internal sealed class ApiKeyVerifier : IDisposable
             (Verifier: this, Presented: presented, Key: cacheKey, Record: record, Networks: networks, Partition: partition, Epoch: epoch),
             static state => state.Verifier.VerifyHashAsync(state.Presented, state.Key, state.Record, state.Networks, state.Partition, state.Epoch),
             cancellationToken);
-        return result.Succeeded ? CheckState(result.Record!, networks, address, _time.GetUtcNow()) : result;
+        return result.Succeeded ? CheckState(result.Record!, networks, address, _time.GetUtcNow(), result.Claims) : result;
     }
 
     /// <summary>Drops a key from every cache of this instance (after a revocation or a change).</summary>
@@ -196,7 +198,7 @@ internal sealed class ApiKeyVerifier : IDisposable
         // A verification that finished between this caller's cache miss and now has already cached the key.
         if (_verified.TryGet(cacheKey, out var cached))
         {
-            return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, cached.Record);
+            return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, cached.Record, cached.Claims);
         }
 
         // Look before taking a slot, so a throttled caller never occupies one; take the permits only when hashing.
@@ -249,11 +251,11 @@ internal sealed class ApiKeyVerifier : IDisposable
             }
         }
 
-        Remember(cacheKey, record, networks, epoch);
-        return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, record);
+        var verified = Remember(cacheKey, record, networks, epoch);
+        return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, record, verified.Claims);
     }
 
-    private static ApiKeyVerification CheckState(ApiKeyRecord record, IPNetwork[] networks, IPAddress? address, DateTimeOffset now)
+    private static ApiKeyVerification CheckState(ApiKeyRecord record, IPNetwork[] networks, IPAddress? address, DateTimeOffset now, SharedClaims? claims = null)
     {
         if (record.RevokedAt is { } revoked && revoked <= now)
         {
@@ -270,7 +272,7 @@ internal sealed class ApiKeyVerifier : IDisposable
             return new ApiKeyVerification(ApiKeyOutcomes.NetworkNotAllowed, record.Id);
         }
 
-        return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, record);
+        return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, record, claims);
     }
 
     private static bool IsAllowed(IPNetwork[] networks, IPAddress? address)
@@ -317,11 +319,12 @@ internal sealed class ApiKeyVerifier : IDisposable
         return parsed.Count > 0 ? [.. parsed] : [new IPNetwork(IPAddress.IPv6None, 128)];
     }
 
-    private void Remember(CredentialKey cacheKey, ApiKeyRecord record, IPNetwork[] networks, long epoch)
+    private CachedKey Remember(CredentialKey cacheKey, ApiKeyRecord record, IPNetwork[] networks, long epoch)
     {
+        var verified = new CachedKey(record, networks, ClaimsOf(record));
         if (_ids.WasRemovedSince(record.Id, epoch))
         {
-            return;
+            return verified;
         }
 
         var until = _time.GetUtcNow() + _options.CacheLifetime;
@@ -331,15 +334,40 @@ internal sealed class ApiKeyVerifier : IDisposable
         }
 
         // Full of live keys, the least recently used make room: a new key is always cached.
-        _verified.Set(cacheKey, new CachedKey(record, networks), until);
+        _verified.Set(cacheKey, verified, until);
 
         // An eviction that ran between the check above and the set has either removed the entry or is seen here.
         if (_ids.WasRemovedSince(record.Id, epoch))
         {
             _verified.Remove(cacheKey);
         }
+
+        return verified;
+    }
+
+    /// <summary>
+    /// The claims of a verified key, kept with it in the cache and read (never copied) by each request's principal: its
+    /// owner, id, tenant and name, and one claim per scope.
+    /// </summary>
+    internal static SharedClaims ClaimsOf(ApiKeyRecord record)
+    {
+        var identity = new ClaimsIdentity(ApiKeyAuthenticationDefaults.AuthenticationScheme, LayeredClaimTypes.Subject, ClaimsIdentity.DefaultRoleClaimType);
+        identity.AddClaim(new Claim(LayeredClaimTypes.Subject, record.OwnerId));
+        identity.AddClaim(new Claim(LayeredClaimTypes.KeyId, record.Id));
+        if (!string.IsNullOrEmpty(record.Tenant))
+        {
+            identity.AddClaim(new Claim(LayeredClaimTypes.Tenant, record.Tenant));
+        }
+
+        if (!string.IsNullOrEmpty(record.Name))
+        {
+            identity.AddClaim(new Claim(LayeredClaimTypes.Name, record.Name));
+        }
+
+        ScopeClaimNormalizer.AddScopes(identity, record.Scopes);
+        return new SharedClaims(identity.Claims, identity.AuthenticationType!, identity.NameClaimType, identity.RoleClaimType);
     }
 
 
-    private sealed record CachedKey(ApiKeyRecord Record, IPNetwork[] Networks);
+    private sealed record CachedKey(ApiKeyRecord Record, IPNetwork[] Networks, SharedClaims Claims);
 }
