@@ -7,10 +7,12 @@
 #   2. the burst: tests/load/burst.py sends the other keys, each once and all at the same moment, each from its own
 #      loopback address (one client per key, so the per-address budget keeps its default), while /ping and the warm key
 #      are measured again in the same way for the same time. A key shed with 503 is sent again after its Retry-After, as a
-#      client honouring the header would, until it is served (at most LOAD_BURST_DEADLINE seconds, 300);
+#      client honouring the header would, until it is served (at most LOAD_BURST_DEADLINE seconds, 600);
 #   3. reports how the first answers split (200, 503 with and without Retry-After, anything else), the /ping and warm-key
 #      rates during the burst as ratios to the baseline, the resent keys' answers, and from the app's meter the Argon2id
 #      runs (exactly one per key: a shed request costs none) and the refused outcomes.
+# LOAD_BURST_APP_ARGS passes settings to the app (e.g. "--LayeredAuth:ApiKeys:MaxConcurrentVerifications=1"); the
+# report names them.
 # Writes the section between the load-burst markers of docs/performance.md (LOAD_DOCS=0 leaves it alone). Exits non-zero
 # if a valid key got anything but 200 or 503, a 503 lacked Retry-After, a key was not served by the deadline, or a
 # /ping or warm-key run saw a non-2xx answer or a socket error.
@@ -20,7 +22,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CONNECTIONS=${LOAD_CONNECTIONS:-16}
 DURATION=${LOAD_DURATION:-10s}
 KEYS=${LOAD_BURST_KEYS:-1000}
-DEADLINE=${LOAD_BURST_DEADLINE:-300}
+DEADLINE=${LOAD_BURST_DEADLINE:-600}
+read -r -a APP_ARGS <<<"${LOAD_BURST_APP_ARGS:-}"
 DOCS=${LOAD_DOCS:-1}
 
 log() { printf '[load:burst] %s\n' "$*" >&2; }
@@ -66,7 +69,7 @@ log "seeding $((KEYS + 1)) keys at the default Argon2id parameters"
     cd "$ROOT/tests/load/KeyScaleApi/bin/Release/net10.0"
     exec env ASPNETCORE_ENVIRONMENT=Production dotnet KeyScaleApi.dll --urls http://127.0.0.1:0 \
         --Scale:Keys="$((KEYS + 1))" --Scale:KeysFile="$WORK/keys.txt" \
-        --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Information
+        --Logging:LogLevel:Default=Warning --Logging:LogLevel:Microsoft.Hosting.Lifetime=Information ${APP_ARGS[@]+"${APP_ARGS[@]}"}
 ) >"$WORK/app.log" 2>&1 &
 APP_PID=$!
 until grep -q '^Seeded' "$WORK/app.log"; do
@@ -139,7 +142,7 @@ EOF
 
 {
 echo
-echo "$KEYS distinct keys never used before, sent at once from $KEYS loopback addresses (one connection each) to tests/load/KeyScaleApi at the default settings (Argon2id m=19456 KiB, t=2, p=1; MaxConcurrentVerifications $(nproc), MaxQueuedVerifications $((2 * $(nproc))), OverloadRetryAfter 1 s; budgets per key and per address at their defaults); /ping and one warm key each measured by wrk -t1 -c$CONNECTIONS for $DURATION, at the same time, before and during the burst; loopback, $(nproc) CPUs shared by the load generators and the app, Release. Seeding $((KEYS + 1)) keys took ${seed_seconds} s."
+echo "$KEYS distinct keys never used before, sent at once from $KEYS loopback addresses (one connection each) to tests/load/KeyScaleApi at the default settings (Argon2id m=19456 KiB, t=2, p=1; MaxConcurrentVerifications $(nproc), MaxQueuedVerifications $((2 * $(nproc))), OverloadRetryAfter 1 s; budgets per key and per address at their defaults)${APP_ARGS[*]:+, except ${APP_ARGS[*]}}; /ping and one warm key each measured by wrk -t1 -c$CONNECTIONS for $DURATION, at the same time, before and during the burst; loopback, $(nproc) CPUs shared by the load generators and the app, Release. Seeding $((KEYS + 1)) keys took ${seed_seconds} s."
 echo
 echo "| first answers to the $KEYS first uses | keys |"
 echo "|---|---:|"
