@@ -39,8 +39,9 @@ native >"$WORK/native.txt"
     || { cat "$WORK/bench.txt" >&2; exit 1; }
 native >>"$WORK/native.txt"
 
-# BenchmarkDotNet's summary row (wall clock): | 'cold path (...)' | 54.12 ms | ...
-ours_ms=$(awk -F'|' '/cold path/ && /ms|us/ { v = $3; gsub(/[ ,]/, "", v); if (v ~ /ms$/) { sub(/ms$/, "", v); print v } else if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else { sub(/s$/, "", v); print v * 1000 } }' "$WORK/bench.txt" | tail -1)
+# BenchmarkDotNet's summary row (wall clock): | 'cold path (...)' | 54.12 ms | ... (only the table's row: the notes below
+# it name the benchmark too, e.g. "-> 1 outlier was removed (319.55 ms)")
+ours_ms=$(awk -F'|' '/^\| *.cold path/ && $3 ~ /[0-9]/ { v = $3; gsub(/[ ,]/, "", v); if (v ~ /ms$/) { sub(/ms$/, "", v); print v } else if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else { sub(/s$/, "", v); print v * 1000 } }' "$WORK/bench.txt" | tail -1)
 if [ -z "$ours_ms" ] || [ "$(awk -v m="$ours_ms" 'BEGIN { print (m > 0) }')" != "1" ]; then
     echo "the benchmark gave no figure (NA): see its output below" >&2; cat "$WORK/bench.txt" >&2; exit 1
 fi
