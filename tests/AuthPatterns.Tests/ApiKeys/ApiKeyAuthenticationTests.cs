@@ -420,6 +420,35 @@ public sealed class ApiKeyAuthenticationTests
     }
 
     [Fact]
+    public async Task A_first_use_shed_again_and_again_spends_none_of_the_keys_or_the_addresss_budget()
+    {
+        await using var app = await ApiKeyTestApp.StartAsync(o =>
+        {
+            o.MaxConcurrentVerifications = 1;
+            o.MaxQueuedVerifications = 0;
+            o.MaxVerificationsPerKey = 1;
+            o.MaxVerificationsPerAddress = 1;
+        });
+        var created = await app.CreateKeyAsync();
+
+        using (var held = app.Verifier.HashSlots.AttemptAcquire(1))
+        {
+            Assert.True(held.IsAcquired);
+            for (var i = 0; i < 5; i++)
+            {
+                using var shed = await app.SendAsync("/webhooks/events", created.Key, HttpMethod.Post);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, shed.StatusCode);
+                Assert.NotNull(shed.Headers.RetryAfter?.Delta);
+            }
+        }
+
+        // Budgets of one: had any shed attempt spent a permit, the key would now be throttled with 429.
+        using var served = await app.SendAsync("/webhooks/events", created.Key, HttpMethod.Post);
+        Assert.Equal(HttpStatusCode.Accepted, served.StatusCode);
+        Assert.Equal(ApiKeyOutcomes.Valid, app.LastOutcome());
+    }
+
+    [Fact]
     public async Task Test_keys_are_refused_when_only_live_keys_are_accepted()
     {
         await using var app = await ApiKeyTestApp.StartAsync(o => o.AcceptTestKeys = false);
