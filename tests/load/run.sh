@@ -16,7 +16,8 @@
 # cookies, random API keys and tokens with random kids at /api/ping for LOAD_SCALE_DURATION (20s) each while a signed-in
 # client keeps calling, and reports the signed-in success rate, the portal calls and the sample's resident memory growth.
 # LOAD_SCALE_KEYS=1 then runs tests/load/scale-keys.sh (throughput and memory against 1 to 100,000 active API keys, Zipf),
-# which writes its own section of docs/performance.md.
+# which writes its own section of docs/performance.md. LOAD_SCALE_TOKENS=1 then runs tests/load/scale-tokens.sh (memory
+# against 1,000 to 100,000 distinct valid JWTs, small and 15 KB), which writes its own section too.
 # All traffic stays on 127.0.0.1. Exits non-zero if any measured run saw a non-2xx/3xx answer or a socket error.
 set -euo pipefail
 
@@ -360,6 +361,10 @@ fi
 
 if [ "${LOAD_SCALE_KEYS:-0}" = "1" ]; then
     "$ROOT/tests/load/scale-keys.sh" || failed=1
+fi
+
+if [ "${LOAD_SCALE_TOKENS:-0}" = "1" ]; then
+    "$ROOT/tests/load/scale-tokens.sh" || failed=1
 fi
 
 if [ "$failed" -ne 0 ]; then
