@@ -10,7 +10,8 @@ using Microsoft.IdentityModel.Tokens;
 // settings, validating RS256 tokens against the JWKS this process serves for its own load-test key (Scale:KeyFile, a PEM
 // created on first use and kept with the minted tokens so they stay valid across runs). GET /ping is anonymous and
 // GET /api/ping requires the scope orders:read. GET /load/stats reports the managed heap after a full collection, the
-// process's resident memory, and from the app's own AuthPatterns meter the token-cache lookups, authentication
+// process's resident memory and the GC's committed memory (with ?aggressive=true, after a collection that gives back what
+// it can), and from the app's own AuthPatterns meter the token-cache lookups, authentication
 // outcomes and JWKS fetches so far.
 //
 // With Scale:Mint=N the app serves nothing: it writes N distinct tokens of Scale:Kind (small: about 10 claims and
@@ -106,12 +107,20 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapGet("/ping", () => "pong").AllowAnonymous();
 app.MapGet("/api/ping", () => "pong").RequireScope("orders:read");
-app.MapGet("/load/stats", () =>
+app.MapGet("/load/stats", (bool? aggressive) =>
 {
+    if (aggressive == true)
+    {
+        // What the process can give back: a compacting collection that also decommits the GC's free space.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
+
     var heap = GC.GetTotalMemory(forceFullCollection: true);
     return Results.Json(new
     {
+        serverGc = System.Runtime.GCSettings.IsServerGC,
         heapBytes = heap,
+        gcCommittedBytes = GC.GetGCMemoryInfo().TotalCommittedBytes,
         rssBytes = StatusKib("VmRSS") * 1024,
         peakRssBytes = StatusKib("VmHWM") * 1024,
         cacheLookups = new Dictionary<string, long>(lookups),
