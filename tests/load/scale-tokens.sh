@@ -7,11 +7,15 @@
 # load generator), then sends N distinct valid RS256 tokens to /api/ping (scope orders:read), each in turn
 # (tokens.lua), in runs of LOAD_DURATION until every token has been sent at least once. Before and after the tokens it
 # reads the process's resident memory (VmRSS of /proc/<pid>/status) and the managed heap after a full collection, and
-# from the app's own AuthPatterns meter the token-cache lookups. Bound: growth under 64 MiB, RSS and heap, at every size.
+# from the app's own AuthPatterns meter the token-cache lookups; also the GC's committed memory, and the RSS after an
+# aggressive (decommitting) collection, which tells memory the GC keeps from memory still in use. LOAD_SCALE_TOKENS_GC
+# ("server", ASP.NET Core's default; "server workstation" for both) sets the app's collector. Bound: growth under
+# 64 MiB, RSS and heap, at every size; a row above it is still written, marked, and the script exits non-zero.
 # The tokens are minted once per kind (as many as the largest size) with the app's key into LOAD_SCALE_TOKENS_CACHE
 # (tests/load/.cache), valid for 7 days, and reused by later runs while they have 2 days left.
 # Writes the section between the load-tokens markers of docs/performance.md and docs/performance-tokens.svg (LOAD_DOCS=0
-# leaves them alone). Exits non-zero if an answer was not 200, a socket error occurred, or the bound was exceeded.
+# leaves them alone; nothing is written when an answer was not 200 or a socket error occurred). Exits non-zero if an
+# answer was not 200, a socket error occurred, or the bound was exceeded.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -214,7 +218,7 @@ if [ "$DOCS" = "1" ] && [ "$failed" -eq 0 ]; then
     {
         echo "<!-- load-tokens:begin (written by tests/load/scale-tokens.sh; do not edit by hand) -->"
         echo
-        echo "Command: \`$(env | grep -E '^LOAD_[A-Z_]+=' | sort | tr '\n' ' ')tests/load/scale-tokens.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC')."
+        echo "Command: \`$(env | grep -E '^LOAD_[A-Z_]+=' | sort | sed -E 's/^([^=]+)=(.* .*)$/\1="\2"/' | tr '\n' ' ')tests/load/scale-tokens.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC')."
         echo "Machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null), $(nproc) CPUs, $(uname -sr), load average after the run $(cut -d' ' -f1-3 /proc/loadavg)."
         cat "$WORK/table.md"
         echo
