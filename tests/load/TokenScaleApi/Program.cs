@@ -159,31 +159,31 @@ static void Mint(RSA key, string keyId, string issuer, string audience, int coun
         var size = Math.Min(Chunk, count - start);
         Parallel.For(0, size, i =>
         {
-                var id = (start + i).ToString("D7", CultureInfo.InvariantCulture);
-                var claims = new Dictionary<string, object>(StringComparer.Ordinal)
-                {
-                    ["sub"] = "service-" + id,
-                    ["client_id"] = "load-client-" + id,
-                    ["jti"] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
-                    ["scope"] = "orders:read orders:write profile:read",
-                    ["tenant"] = "tenant-" + ((start + i) % 100).ToString("D3", CultureInfo.InvariantCulture),
-                };
-                if (kind == "large")
-                {
-                    claims["groups"] = groupsClaim;
-                }
+            var id = (start + i).ToString("D7", CultureInfo.InvariantCulture);
+            var claims = new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                ["sub"] = "service-" + id,
+                ["client_id"] = "load-client-" + id,
+                ["jti"] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
+                ["scope"] = "orders:read orders:write profile:read",
+                ["tenant"] = "tenant-" + ((start + i) % 100).ToString("D3", CultureInfo.InvariantCulture),
+            };
+            if (kind == "large")
+            {
+                claims["groups"] = groupsClaim;
+            }
 
-                tokens[i] = handler.CreateToken(new SecurityTokenDescriptor
-                {
-                    Issuer = issuer,
-                    Audience = audience,
-                    IssuedAt = now.UtcDateTime,
-                    NotBefore = now.UtcDateTime,
-                    Expires = expires.UtcDateTime,
-                    TokenType = "at+jwt",
-                    Claims = claims,
-                    SigningCredentials = credentials,
-                });
+            tokens[i] = handler.CreateToken(new SecurityTokenDescriptor
+            {
+                Issuer = issuer,
+                Audience = audience,
+                IssuedAt = now.UtcDateTime,
+                NotBefore = now.UtcDateTime,
+                Expires = expires.UtcDateTime,
+                TokenType = "at+jwt",
+                Claims = claims,
+                SigningCredentials = credentials,
+            });
         });
         for (var i = 0; i < size; i++)
         {
