@@ -18,6 +18,8 @@
 # LOAD_SCALE_KEYS=1 then runs tests/load/scale-keys.sh (throughput and memory against 1 to 100,000 active API keys, Zipf),
 # which writes its own section of docs/performance.md. LOAD_SCALE_BURST=1 then runs tests/load/burst.sh (1,000 first
 # uses of distinct keys at once at the default Argon2id cost, against /ping and a warm key), which writes its own section.
+# LOAD_SCALE_TOKENS=1 then runs tests/load/scale-tokens.sh (memory against 1,000 to 100,000 distinct valid JWTs, small
+# and 15 KB), which writes its own section too.
 # All traffic stays on 127.0.0.1. Exits non-zero if any measured run saw a non-2xx/3xx answer or a socket error.
 set -euo pipefail
 
@@ -365,6 +367,10 @@ fi
 
 if [ "${LOAD_SCALE_BURST:-0}" = "1" ]; then
     "$ROOT/tests/load/burst.sh" || failed=1
+fi
+
+if [ "${LOAD_SCALE_TOKENS:-0}" = "1" ]; then
+    "$ROOT/tests/load/scale-tokens.sh" || failed=1
 fi
 
 if [ "$failed" -ne 0 ]; then
