@@ -43,8 +43,11 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
     /// <summary>Argon2id lanes. Default 1 (OWASP; each lane costs a thread-pool task).</summary>
     public int HashParallelism { get; set; } = 1;
 
-    /// <summary>How many Argon2id verifications may run at once. Default: the processor count.</summary>
-    public int MaxConcurrentVerifications { get; set; } = Environment.ProcessorCount;
+    /// <summary>
+    /// How many Argon2id verifications may run at once. Default: half the processor count, at least one, so a burst of
+    /// first uses (each costing tens of milliseconds of one core) leaves the other half to requests with cached keys.
+    /// </summary>
+    public int MaxConcurrentVerifications { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>How many more may wait for a slot; beyond that, requests are shed with 503. Default: twice the processor count.</summary>
     public int MaxQueuedVerifications { get; set; } = 2 * Environment.ProcessorCount;

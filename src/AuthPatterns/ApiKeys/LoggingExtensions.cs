@@ -21,8 +21,8 @@ internal static partial class ApiKeyLoggingExtensions
     [LoggerMessage(2002, LogLevel.Warning, "API key {KeyId} was sent in the query parameter '{Parameter}' and is exposed: refused; rotate it.", EventName = "ApiKeyExposed")]
     private static partial void LogKeyExposed(ILogger logger, string keyId, string parameter);
 
-    [LoggerMessage(2003, LogLevel.Warning, "Shed an API-key verification: {InFlight} verifications are running or queued.", EventName = "ApiKeyVerificationShed")]
-    public static partial void VerificationShed(this ILogger logger, long inFlight);
+    [LoggerMessage(2003, LogLevel.Warning, "Shed API-key verifications: {InFlight} are running or queued; {Shed} requests were shed since the last warning.", EventName = "ApiKeyVerificationShed")]
+    public static partial void VerificationShed(this ILogger logger, long inFlight, long shed);
 
     [LoggerMessage(2004, LogLevel.Information, "Upgraded the hash of API key {KeyId} to the configured Argon2id parameters.", EventName = "ApiKeyHashUpgraded")]
     public static partial void HashUpgraded(this ILogger logger, string keyId);

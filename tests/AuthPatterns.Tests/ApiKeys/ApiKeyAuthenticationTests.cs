@@ -420,6 +420,62 @@ public sealed class ApiKeyAuthenticationTests
     }
 
     [Fact]
+    public async Task A_burst_shed_while_every_hash_slot_is_taken_costs_no_store_lookup_and_one_warning_a_second()
+    {
+        await using var app = await ApiKeyTestApp.StartAsync(o =>
+        {
+            o.MaxConcurrentVerifications = 1;
+            o.MaxQueuedVerifications = 0;
+        });
+        var keys = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            keys.Add((await app.CreateKeyAsync()).Key);
+        }
+
+        var lookups = app.Store.LookupCount;
+        using (var held = app.Verifier.HashSlots.AttemptAcquire(1))
+        {
+            Assert.True(held.IsAcquired);
+            foreach (var key in keys)
+            {
+                using var shed = await app.SendAsync("/webhooks/events", key, HttpMethod.Post);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, shed.StatusCode);
+                Assert.NotNull(shed.Headers.RetryAfter?.Delta);
+            }
+
+            // The retries of a burst ask the store nothing while no slot could verify them, and the log says so once.
+            Assert.Equal(lookups, app.Store.LookupCount);
+            Assert.Single(app.Logs.Entries, e => e.EventId == 2003);
+
+            app.Time.Advance(TimeSpan.FromSeconds(1));
+            using (await app.SendAsync("/webhooks/events", keys[0], HttpMethod.Post))
+            {
+            }
+
+            Assert.Equal(2, app.Logs.Entries.Count(e => e.EventId == 2003));
+        }
+
+        // Once a slot is free, every key is looked up and served.
+        foreach (var key in keys)
+        {
+            using var served = await app.SendAsync("/webhooks/events", key, HttpMethod.Post);
+            Assert.Equal(HttpStatusCode.Accepted, served.StatusCode);
+        }
+
+        Assert.Equal(lookups + keys.Count, app.Store.LookupCount);
+    }
+
+    [Fact]
+    public void Argon2id_takes_at_most_half_the_processors_by_default_so_warm_requests_keep_the_rest()
+    {
+        var options = new ApiKeyAuthenticationOptions();
+
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), options.MaxConcurrentVerifications);
+        Assert.InRange(options.MaxConcurrentVerifications, 1, Math.Max(1, Environment.ProcessorCount - 1));
+    }
+
+    [Fact]
     public async Task A_first_use_shed_again_and_again_spends_none_of_the_keys_or_the_addresss_budget()
     {
         await using var app = await ApiKeyTestApp.StartAsync(o =>

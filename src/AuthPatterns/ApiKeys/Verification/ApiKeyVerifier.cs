@@ -46,6 +46,7 @@ internal sealed class ApiKeyVerifier : IDisposable
     private readonly CredentialCache<CachedKey> _verified;
     private readonly CredentialIdMemory _ids;
     private readonly ConcurrencyLimiter _hashSlots;
+    private readonly ShedWarning _shedWarning;
     private readonly IApiKeyAttemptBudgets _budgets;
     private readonly OutageLog _storeOutage;
 
@@ -66,6 +67,7 @@ internal sealed class ApiKeyVerifier : IDisposable
         _logger = logger;
         _options = options.Get(ApiKeyAuthenticationDefaults.AuthenticationScheme);
         _storeOutage = new OutageLog(time);
+        _shedWarning = new ShedWarning(time);
 
         // One entry counts one unit: the budget is a number of keys.
         _verified = new CredentialCache<CachedKey>(_options.CacheSizeLimit, time);
@@ -107,6 +109,14 @@ internal sealed class ApiKeyVerifier : IDisposable
         if (_ids.IsUnknown(parsed.KeyId))
         {
             return new ApiKeyVerification(ApiKeyOutcomes.NotFound, parsed.KeyId);
+        }
+
+        // Every Argon2id slot and queue place is taken: this request would be shed after its lookup anyway. Shedding it
+        // before the store is asked keeps a burst of first uses, and the retries its Retry-After brings back, from
+        // costing a query each. No key id is reported: nothing was looked up.
+        if (AreHashSlotsFull())
+        {
+            return Shed(null);
         }
 
         // A revocation that lands while this verification runs must not be undone by caching the record read before it.
@@ -212,8 +222,7 @@ internal sealed class ApiKeyVerifier : IDisposable
         using var slot = await _hashSlots.AcquireAsync(1);
         if (!slot.IsAcquired)
         {
-            _logger.VerificationShed(_options.MaxConcurrentVerifications + _options.MaxQueuedVerifications);
-            return new ApiKeyVerification(ApiKeyOutcomes.Overloaded, record.Id);
+            return Shed(record.Id);
         }
 
         if (!await _budgets.TryTakeAsync(ApiKeyBudget.Address, partition))
@@ -253,6 +262,22 @@ internal sealed class ApiKeyVerifier : IDisposable
 
         var verified = Remember(cacheKey, record, networks, epoch);
         return new ApiKeyVerification(ApiKeyOutcomes.Valid, record.Id, record, verified.Claims);
+    }
+
+    private bool AreHashSlotsFull()
+    {
+        var slots = _hashSlots.GetStatistics();
+        return slots is { CurrentAvailablePermits: 0 } && slots.CurrentQueuedCount >= _options.MaxQueuedVerifications;
+    }
+
+    private ApiKeyVerification Shed(string? keyId)
+    {
+        if (_shedWarning.ShouldWarn(out var shed))
+        {
+            _logger.VerificationShed(_options.MaxConcurrentVerifications + _options.MaxQueuedVerifications, shed);
+        }
+
+        return new ApiKeyVerification(ApiKeyOutcomes.Overloaded, keyId);
     }
 
     private static ApiKeyVerification CheckState(ApiKeyRecord record, IPNetwork[] networks, IPAddress? address, DateTimeOffset now, SharedClaims? claims = null)
