@@ -19,7 +19,12 @@ internal sealed class ApiKeyTelemetry
             "authpatterns.api_keys.hash_duration", unit: "ms", description: "Time spent in Argon2id verifications.");
         _usageEventsDropped = meter.CreateCounter<long>(
             "authpatterns.api_keys.usage_dropped", unit: "{event}", description: "API-key usage events dropped.");
+        CachedKeys = new CacheGauge(
+            meter, "authpatterns.api_keys.cache.entries", "{key}", "Verified API keys in the cache (limit: CacheSizeLimit).");
     }
+
+    /// <summary>The verified-key cache's entries, per scheme.</summary>
+    public CacheGauge CachedKeys { get; }
 
     /// <summary>Counts a verified-key cache look-up, tagged <c>result</c> (<c>hit</c> or <c>miss</c>).</summary>
     public void CacheLookup(bool hit) => _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));

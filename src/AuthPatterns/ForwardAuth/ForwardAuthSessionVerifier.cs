@@ -202,10 +202,15 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     }
 
     private SchemeState State(string scheme, ForwardAuthAuthenticationOptions options) =>
-        _schemes.GetOrAdd(
-            scheme,
-            static (_, state) => new SchemeState(state.Options, state.Time, state.SignOuts?.SharedSecret),
-            (Options: options, Time: _timeProvider, SignOuts: _signOuts));
+        _schemes.TryGetValue(scheme, out var state) ? state : AddState(scheme, options);
+
+    private SchemeState AddState(string scheme, ForwardAuthAuthenticationOptions options)
+    {
+        var state = _schemes.GetOrAdd(scheme, static (_, s) => new SchemeState(s.Options, s.Time, s.SignOuts?.SharedSecret), (Options: options, Time: _timeProvider, SignOuts: _signOuts));
+        _telemetry.CachedAnswers.Observe(scheme, () => state.Cache.Count);
+        _telemetry.CachedRefusals.Observe(scheme, () => state.NotSignedIn.Count);
+        return state;
+    }
 
     private async Task<ForwardAuthVerifyResult> CallPortalAsync(PortalCall call)
     {

@@ -25,7 +25,17 @@ internal sealed class ForwardAuthTelemetry
         // Requests refused or ignored before the portal was asked, tagged reason (csrf, untrusted_headers, missing_proof).
         _refusals = meter.CreateCounter<long>(
             "authpatterns.forward_auth.refusals", unit: "{request}", description: "Requests refused by the forward-auth scheme before verification.");
+        CachedAnswers = new CacheGauge(
+            meter, "authpatterns.forward_auth.cache.entries", "{answer}", "Signed-in portal answers in the answer cache (limit: CacheSizeLimit).");
+        CachedRefusals = new CacheGauge(
+            meter, "authpatterns.forward_auth.not_signed_in_cache.entries", "{session}", "Sessions the portal did not know, remembered for NotSignedInCacheDuration (limit: CacheSizeLimit).");
     }
+
+    /// <summary>The answer cache's entries, per scheme.</summary>
+    public CacheGauge CachedAnswers { get; }
+
+    /// <summary>The not-signed-in cache's entries, per scheme.</summary>
+    public CacheGauge CachedRefusals { get; }
 
     public void Verification(string outcome) =>
         _verifications.Add(1, new KeyValuePair<string, object?>("outcome", outcome));

@@ -16,7 +16,17 @@ internal sealed class JwtTelemetry
             "authpatterns.jwt.jwks_fetches", unit: "{fetch}", description: "JWKS fetches, tagged result (ok, failed) and reason (scheduled, unknown_kid, initial).");
         _cacheLookups = meter.CreateCounter<long>(
             "authpatterns.jwt.cache_lookups", unit: "{lookup}", description: "Validated-token cache lookups, tagged result (hit, miss).");
+        CachedTokens = new CacheGauge(
+            meter, "authpatterns.jwt.cache.entries", "{token}", "Validated tokens in the cache (limit: TokenCacheSize).");
+        CachedBytes = new CacheGauge(
+            meter, "authpatterns.jwt.cache.bytes", "By", "Bytes the validated-token cache charges its entries (limit: TokenCacheSizeLimitBytes).");
     }
+
+    /// <summary>The validated-token cache's entries, per scheme.</summary>
+    public CacheGauge CachedTokens { get; }
+
+    /// <summary>The bytes the validated-token cache charges, per scheme.</summary>
+    public CacheGauge CachedBytes { get; }
 
     public void RecordFetch(string result, string reason) =>
         _jwksFetches.Add(1, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("reason", reason));

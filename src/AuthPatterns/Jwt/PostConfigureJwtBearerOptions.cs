@@ -168,6 +168,11 @@ internal sealed class JwtSchemeRuntime : IDisposable
             ? services.GetRequiredService<Issuing.LocalSigningKeySource>()
             : new JwksKeySource(Options, RequireHttps, services.GetRequiredService<IHttpClientFactory>(), time, logger, telemetry);
         Cache = Options.EnableTokenCache ? new CredentialCache<ValidatedToken>(Options.TokenCacheSizeLimitBytes, time) : null;
+        if (Cache is { } cache)
+        {
+            telemetry.CachedTokens.Observe(LayeredAuthSchemes.Bearer, () => cache.Count);
+            telemetry.CachedBytes.Observe(LayeredAuthSchemes.Bearer, () => cache.Size);
+        }
         TokenHandler = new LayeredJwtTokenHandler(
             Options, LayeredAuthSchemes.Bearer, KeySource, Cache, services.GetService<IJwtRevocationList>(), time, logger,
             services.GetRequiredService<LayeredAuthMetrics>(), telemetry);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AuthPatterns.ApiKeys;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace AuthPatterns.Tests.ApiKeys;
 
@@ -417,6 +418,30 @@ public sealed class ApiKeyAuthenticationTests
 
         using var later = await app.SendAsync("/webhooks/events", created.Key, HttpMethod.Post);
         Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_cache_gauge_counts_verified_keys_and_drops_a_revoked_one()
+    {
+        await using var app = await ApiKeyTestApp.StartAsync();
+        using var entries = new MetricCollector<long>(
+            app.App.Services.GetRequiredService<IMeterFactory>(), LayeredAuthTelemetry.MeterName, "authpatterns.api_keys.cache.entries");
+        var first = await app.CreateKeyAsync();
+        var second = await app.CreateKeyAsync();
+
+        foreach (var key in new[] { first.Key, second.Key, first.Key })
+        {
+            using var response = await app.SendAsync("/webhooks/events", key, HttpMethod.Post);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        entries.RecordObservableInstruments();
+        Assert.Equal(2, entries.LastMeasurement!.Value);
+        Assert.Equal(LayeredAuthSchemes.ApiKey, entries.LastMeasurement.Tags["scheme"]);
+
+        Assert.True(await app.Manager.RevokeAsync(first.Info.Id, "rotated"));
+        entries.RecordObservableInstruments();
+        Assert.Equal(1, entries.LastMeasurement!.Value);
     }
 
     [Fact]

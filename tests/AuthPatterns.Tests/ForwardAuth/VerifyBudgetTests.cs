@@ -53,6 +53,25 @@ public sealed class VerifyBudgetTests : IAsyncLifetime
             .WaitAsync(TimeSpan.FromSeconds(30));
 
     [Fact]
+    public async Task The_cache_gauges_count_signed_in_answers_apart_from_sessions_the_portal_did_not_know()
+    {
+        await using var app = await Authelia();
+        var meters = app.App.Services.GetRequiredService<IMeterFactory>();
+        using var answers = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.forward_auth.cache.entries");
+        using var refused = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.forward_auth.not_signed_in_cache.entries");
+
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
+        await FloodAsync(app, round: 1, count: 3);
+
+        answers.RecordObservableInstruments();
+        refused.RecordObservableInstruments();
+        Assert.Equal(1, answers.LastMeasurement!.Value);
+        Assert.Equal(3, refused.LastMeasurement!.Value);
+        Assert.Equal(LayeredAuthSchemes.ForwardAuth, refused.LastMeasurement.Tags["scheme"]);
+    }
+
+    [Fact]
     public async Task A_flood_of_distinct_bogus_cookies_within_one_second_makes_at_most_the_budget_of_portal_calls_and_refills_a_second_later()
     {
         await using var app = await Authelia();

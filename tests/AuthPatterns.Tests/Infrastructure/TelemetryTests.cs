@@ -85,4 +85,27 @@ public sealed class TelemetryTests : IDisposable
         Assert.Equal("invalid_token", measurement.Tags["outcome"]);
         Assert.Equal(LayeredAuthSchemes.Bearer, measurement.Tags["scheme"]);
     }
+
+    [Fact]
+    public async Task The_token_cache_gauges_report_its_entries_and_the_bytes_charged_for_them()
+    {
+        await using var app = await StartAsync();
+        var meters = app.Services.GetRequiredService<IMeterFactory>();
+        using var entries = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.jwt.cache.entries");
+        using var bytes = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.jwt.cache.bytes");
+
+        var token = Token();
+        Assert.Equal(HttpStatusCode.OK, (await app.Client().SendAsync(Get("/reports", token))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client().SendAsync(Get("/reports", token))).StatusCode);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await app.Client().SendAsync(Get("/reports", Token()))).StatusCode);
+
+        entries.RecordObservableInstruments();
+        bytes.RecordObservableInstruments();
+        Assert.Equal(2, entries.LastMeasurement!.Value);
+        Assert.Equal(LayeredAuthSchemes.Bearer, entries.LastMeasurement.Tags["scheme"]);
+        var cache = app.Services.GetRequiredService<AuthPatterns.Jwt.JwtSchemeRuntime>().Cache!;
+        Assert.Equal(cache.Size, bytes.LastMeasurement!.Value);
+        Assert.InRange(bytes.LastMeasurement.Value, 2, cache.SizeLimit);
+    }
 }

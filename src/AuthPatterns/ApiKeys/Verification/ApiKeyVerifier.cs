@@ -71,6 +71,7 @@ internal sealed class ApiKeyVerifier : IDisposable
 
         // One entry counts one unit: the budget is a number of keys.
         _verified = new CredentialCache<CachedKey>(_options.CacheSizeLimit, time);
+        telemetry.CachedKeys.Observe(ApiKeyAuthenticationDefaults.AuthenticationScheme, () => _verified.Count);
         _ids = new CredentialIdMemory(_options.CacheSizeLimit, time);
         _hashSlots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
