@@ -20,7 +20,7 @@ public sealed class SharedSampleProcesses : IAsyncLifetime
     /// <summary>The wrong secrets one key id may be tried with, across both instances, before both answer 429.</summary>
     public const int GuessBudget = 10;
 
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly OwnedResources _owned = new();
 
     public string Prefix { get; } = $"authpatterns-shared-{Guid.NewGuid():N}";
 
@@ -68,17 +68,7 @@ public sealed class SharedSampleProcesses : IAsyncLifetime
     public async Task DisposeAsync()
     {
         var failures = new List<Exception>();
-        for (var i = _owned.Count - 1; i >= 0; i--)
-        {
-            try
-            {
-                await _owned[i].DisposeAsync();
-            }
-            catch (Exception exception)
-            {
-                failures.Add(exception);
-            }
-        }
+        await _owned.DisposeAllAsync(failures);
 
         try
         {
@@ -96,9 +86,5 @@ public sealed class SharedSampleProcesses : IAsyncLifetime
     }
 
     private T Own<T>(T owned)
-        where T : IAsyncDisposable
-    {
-        _owned.Add(owned);
-        return owned;
-    }
+        where T : IAsyncDisposable => _owned.Own(owned);
 }

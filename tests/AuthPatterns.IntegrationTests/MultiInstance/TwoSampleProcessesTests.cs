@@ -21,7 +21,7 @@ public sealed class TwoSampleProcessesTests : IAsyncLifetime
 
     private readonly ITestOutputHelper _output;
     private readonly string _prefix = $"authpatterns-instances-{Guid.NewGuid():N}";
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly OwnedResources _owned = new();
     private readonly List<SampleInstance> _instances = [];
 
     public TwoSampleProcessesTests(ITestOutputHelper output) => _output = output;
@@ -37,19 +37,8 @@ public sealed class TwoSampleProcessesTests : IAsyncLifetime
             await instance.DisposeAsync();
         }
 
-        // Each one, even when another fails: a server of the test's own must never outlive it.
         var failures = new List<Exception>();
-        for (var i = _owned.Count - 1; i >= 0; i--)
-        {
-            try
-            {
-                await _owned[i].DisposeAsync();
-            }
-            catch (Exception exception)
-            {
-                failures.Add(exception);
-            }
-        }
+        await _owned.DisposeAllAsync(failures);
 
         if (failures.Count > 0)
         {
@@ -332,11 +321,7 @@ public sealed class TwoSampleProcessesTests : IAsyncLifetime
     }
 
     private T Own<T>(T owned)
-        where T : IAsyncDisposable
-    {
-        _owned.Add(owned);
-        return owned;
-    }
+        where T : IAsyncDisposable => _owned.Own(owned);
 
     private async Task<KeyStoreDatabase> KeyStoreAsync(string serverConnectionString) =>
         Own(await KeyStoreDatabase.CreateAsync(serverConnectionString));
