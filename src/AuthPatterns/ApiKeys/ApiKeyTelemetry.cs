@@ -20,7 +20,7 @@ internal sealed class ApiKeyTelemetry
         _usageEventsDropped = meter.CreateCounter<long>(
             "authpatterns.api_keys.usage_dropped", unit: "{event}", description: "API-key usage events dropped.");
         CachedKeys = new CacheGauge(
-            meter, "authpatterns.api_keys.cache.entries", "{key}", "Verified API keys in the cache (limit: CacheSizeLimit).");
+            meter, "authpatterns.api_keys.cache_entries", "{key}", "Verified API keys in the cache (limit: CacheSizeLimit).");
     }
 
     /// <summary>The verified-key cache's entries, per scheme.</summary>

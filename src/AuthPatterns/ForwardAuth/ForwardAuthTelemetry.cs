@@ -26,9 +26,9 @@ internal sealed class ForwardAuthTelemetry
         _refusals = meter.CreateCounter<long>(
             "authpatterns.forward_auth.refusals", unit: "{request}", description: "Requests refused by the forward-auth scheme before verification.");
         CachedAnswers = new CacheGauge(
-            meter, "authpatterns.forward_auth.cache.entries", "{answer}", "Signed-in portal answers in the answer cache (limit: CacheSizeLimit).");
+            meter, "authpatterns.forward_auth.cache_entries", "{answer}", "Signed-in portal answers in the answer cache (limit: CacheSizeLimit).");
         CachedRefusals = new CacheGauge(
-            meter, "authpatterns.forward_auth.not_signed_in_cache.entries", "{session}", "Sessions the portal did not know, remembered for NotSignedInCacheDuration (limit: CacheSizeLimit).");
+            meter, "authpatterns.forward_auth.not_signed_in_entries", "{session}", "Sessions the portal did not know, remembered for NotSignedInCacheDuration (limit: CacheSizeLimit).");
     }
 
     /// <summary>The answer cache's entries, per scheme.</summary>

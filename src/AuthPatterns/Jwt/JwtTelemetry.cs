@@ -17,9 +17,9 @@ internal sealed class JwtTelemetry
         _cacheLookups = meter.CreateCounter<long>(
             "authpatterns.jwt.cache_lookups", unit: "{lookup}", description: "Validated-token cache lookups, tagged result (hit, miss).");
         CachedTokens = new CacheGauge(
-            meter, "authpatterns.jwt.cache.entries", "{token}", "Validated tokens in the cache (limit: TokenCacheSize).");
+            meter, "authpatterns.jwt.cache_entries", "{token}", "Validated tokens in the cache (limit: TokenCacheSize).");
         CachedBytes = new CacheGauge(
-            meter, "authpatterns.jwt.cache.bytes", "By", "Bytes the validated-token cache charges its entries (limit: TokenCacheSizeLimitBytes).");
+            meter, "authpatterns.jwt.cache_bytes", "By", "Bytes the validated-token cache charges its entries (limit: TokenCacheSizeLimitBytes).");
     }
 
     /// <summary>The validated-token cache's entries, per scheme.</summary>

@@ -425,7 +425,7 @@ public sealed class ApiKeyAuthenticationTests
     {
         await using var app = await ApiKeyTestApp.StartAsync();
         using var entries = new MetricCollector<long>(
-            app.App.Services.GetRequiredService<IMeterFactory>(), LayeredAuthTelemetry.MeterName, "authpatterns.api_keys.cache.entries");
+            app.App.Services.GetRequiredService<IMeterFactory>(), LayeredAuthTelemetry.MeterName, "authpatterns.api_keys.cache_entries");
         var first = await app.CreateKeyAsync();
         var second = await app.CreateKeyAsync();
 

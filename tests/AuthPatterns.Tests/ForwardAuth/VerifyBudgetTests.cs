@@ -57,8 +57,8 @@ public sealed class VerifyBudgetTests : IAsyncLifetime
     {
         await using var app = await Authelia();
         var meters = app.App.Services.GetRequiredService<IMeterFactory>();
-        using var answers = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.forward_auth.cache.entries");
-        using var refused = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.forward_auth.not_signed_in_cache.entries");
+        using var answers = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.forward_auth.cache_entries");
+        using var refused = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.forward_auth.not_signed_in_entries");
 
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/app/dashboard", AliceCookie)).StatusCode);

@@ -91,8 +91,8 @@ public sealed class TelemetryTests : IDisposable
     {
         await using var app = await StartAsync();
         var meters = app.Services.GetRequiredService<IMeterFactory>();
-        using var entries = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.jwt.cache.entries");
-        using var bytes = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.jwt.cache.bytes");
+        using var entries = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.jwt.cache_entries");
+        using var bytes = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.jwt.cache_bytes");
 
         var token = Token();
         Assert.Equal(HttpStatusCode.OK, (await app.Client().SendAsync(Get("/reports", token))).StatusCode);
