@@ -18,6 +18,33 @@ internal sealed class SharedClaimsIdentity : ClaimsIdentity
 
     public override IEnumerable<Claim> Claims => _shared is null ? base.Claims : SharedThenOwn(_shared);
 
+    // The searches every request makes (the layered scheme's own claim, the name) walk the cached list directly: the
+    // base type's search would enumerate Claims, an iterator allocated per call.
+    public override Claim? FindFirst(string type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (_shared is { } shared)
+        {
+            for (var i = 0; i < shared.Count; i++)
+            {
+                if (string.Equals(shared[i].Type, type, StringComparison.OrdinalIgnoreCase))
+                {
+                    return shared[i];
+                }
+            }
+        }
+
+        foreach (var claim in base.Claims)
+        {
+            if (string.Equals(claim.Type, type, StringComparison.OrdinalIgnoreCase))
+            {
+                return claim;
+            }
+        }
+
+        return null;
+    }
+
     public override bool TryRemoveClaim(Claim? claim)
     {
         if (claim is not null && _shared is not null && Contains(_shared, claim))
