@@ -11,12 +11,12 @@ namespace AuthPatterns.Tool;
 /// </summary>
 internal sealed class KeyStoreLocation
 {
-    private KeyStoreLocation(string provider, string connectionString, string description, string? missingFile, string origin = "")
+    private KeyStoreLocation(string provider, string connectionString, string description, string? missingFile, string origin)
     {
         Origin = origin;
         Provider = provider;
         ConnectionString = connectionString;
-        Description = description;
+        Description = description + origin;
         MissingFile = missingFile;
     }
 
@@ -26,29 +26,25 @@ internal sealed class KeyStoreLocation
     /// <summary>The connection string to open, with SQLite's <c>Mode=ReadWrite</c> when the file may not be created.</summary>
     public string ConnectionString { get; }
 
-    /// <summary>What the store is, for a person: "the SQLite key store /abs/path/keys.db".</summary>
+    /// <summary>What the store is and where it was named, for a person: "the SQLite key store /abs/path/keys.db (...)".</summary>
     public string Description { get; }
 
     /// <summary>Where the store was named, starting with a space, or empty: see <see cref="KeyStoreSettings.Origin"/>.</summary>
     public string Origin { get; }
 
-    /// <summary>The same store, described with where it was named.</summary>
-    public KeyStoreLocation WithOrigin(string origin) =>
-        new(Provider, ConnectionString, Description + origin, MissingFile, origin);
-
     /// <summary>The absolute path of a SQLite file that does not exist yet, or <see langword="null"/>.</summary>
     public string? MissingFile { get; }
 
-    /// <summary>Reads the provider and connection string; throws <see cref="InvalidOperationException"/> with a one-line message.</summary>
-    /// <param name="provider"><c>sqlite</c> or <c>postgres</c>.</param>
-    /// <param name="connectionString">The connection string.</param>
+    /// <summary>Reads the store the settings name; throws <see cref="InvalidOperationException"/> with a one-line message.</summary>
+    /// <param name="settings">The provider, the connection string and where they were named.</param>
     /// <param name="mayCreate">Whether a missing SQLite file may be created.</param>
     /// <param name="directory">
     /// The application's directory, against which a relative SQLite path is resolved (where the app, run from its own
     /// directory as <c>dotnet run</c> does, finds it); <see langword="null"/> for the current directory.
     /// </param>
-    public static KeyStoreLocation Resolve(string provider, string connectionString, bool mayCreate, string? directory = null)
+    public static KeyStoreLocation Resolve(KeyStoreSettings settings, bool mayCreate, string? directory = null)
     {
+        var (provider, connectionString, origin) = (settings.Provider, settings.ConnectionString, settings.Origin);
         var normalized = provider.ToLowerInvariant();
         if (normalized is not ("sqlite" or "postgres" or "postgresql"))
         {
@@ -57,7 +53,7 @@ internal sealed class KeyStoreLocation
 
         try
         {
-            return normalized == "sqlite" ? ResolveSqlite(connectionString, mayCreate, directory) : ResolvePostgres(connectionString);
+            return normalized == "sqlite" ? ResolveSqlite(connectionString, mayCreate, directory, origin) : ResolvePostgres(connectionString, origin);
         }
         catch (ArgumentException)
         {
@@ -66,13 +62,13 @@ internal sealed class KeyStoreLocation
         }
     }
 
-    private static KeyStoreLocation ResolveSqlite(string connectionString, bool mayCreate, string? directory)
+    private static KeyStoreLocation ResolveSqlite(string connectionString, bool mayCreate, string? directory, string origin)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
         var source = builder.DataSource;
         if (builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(source) || source == ":memory:")
         {
-            return new KeyStoreLocation("sqlite", connectionString, "an in-memory SQLite key store", null);
+            return new KeyStoreLocation("sqlite", connectionString, "an in-memory SQLite key store", null, origin);
         }
 
         // SQLite resolves a relative path against the current directory: say which file that is. An application's
@@ -91,12 +87,12 @@ internal sealed class KeyStoreLocation
             builder.Mode = SqliteOpenMode.ReadWrite;
         }
 
-        return new KeyStoreLocation("sqlite", builder.ConnectionString, $"the SQLite key store {path}", exists ? null : path);
+        return new KeyStoreLocation("sqlite", builder.ConnectionString, $"the SQLite key store {path}", exists ? null : path, origin);
     }
 
-    private static KeyStoreLocation ResolvePostgres(string connectionString)
+    private static KeyStoreLocation ResolvePostgres(string connectionString, string origin)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        return new KeyStoreLocation("postgres", connectionString, $"the PostgreSQL key store '{builder.Database}' on {builder.Host}:{builder.Port}", null);
+        return new KeyStoreLocation("postgres", connectionString, $"the PostgreSQL key store '{builder.Database}' on {builder.Host}:{builder.Port}", null, origin);
     }
 }

@@ -285,8 +285,7 @@ internal static class KeysCommand
             // An application's store is created by the application (its migrations or its own start): the tool writes
             // into it, and makes one only when told to.
             mayCreateStore = parse.GetValue(CreateStore) || (createsByDefault && !configuration.IsApplication);
-            store = KeyStoreLocation.Resolve(settings.Provider, settings.ConnectionString, mayCreateStore, configuration.Directory);
-            store = store.WithOrigin(settings.Origin);
+            store = KeyStoreLocation.Resolve(settings, mayCreateStore, configuration.Directory);
         }
         catch (InvalidOperationException exception)
         {
