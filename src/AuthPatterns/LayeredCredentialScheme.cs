@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 
 namespace AuthPatterns;
@@ -53,6 +54,14 @@ public sealed class LayeredCredentialScheme
     /// (RFC 6750 §3.1 <c>error="insufficient_scope"</c>), for example <c>Bearer</c>; <see langword="null"/> for none.
     /// </summary>
     public string? InsufficientScopeChallenge { get; init; }
+
+    /// <summary>
+    /// The scheme's warm path, or <see langword="null"/>: authenticates a request whose credential this instance
+    /// verified before and still holds, without creating the scheme's handler, or answers <see langword="null"/> and
+    /// leaves the request to the handler. It only answers when the outcome is exactly the handler's: the credential
+    /// cached and valid, and no event of the application's to run. It never answers a failure.
+    /// </summary>
+    internal Func<HttpContext, ValueTask<AuthenticateResult?>>? WarmPath { get; init; }
 
     // Selection's answer when this scheme's credential is chosen, and when the endpoint does not accept it: immutable,
     // so one instance each serves every request.

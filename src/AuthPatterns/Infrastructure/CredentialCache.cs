@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -25,7 +26,11 @@ internal sealed class CredentialCache<TValue> : IDisposable
     where TValue : class
 {
     private readonly ConcurrentDictionary<CredentialKey, Entry> _entries = new();
+    // Remembered lookups (see TryGet by source): a fixed number of slots, so their memory is bounded whatever the traffic.
+    private const int RecentSlots = 128;
+
     private readonly ConcurrentDictionary<CredentialKey, object> _inFlight = new();
+    private readonly Recent?[] _recent = new Recent?[RecentSlots];
     private readonly ThreadLocal<IncrementalHash> _hmac;
     private readonly TimeProvider _time;
     private readonly long _sizeLimit;
@@ -127,6 +132,45 @@ internal sealed class CredentialCache<TValue> : IDisposable
         value = null!;
         return false;
     }
+
+    /// <summary>
+    /// The cached value of a credential read from <paramref name="source"/>, a header value as the server gave it: when
+    /// this very string object was looked up before (a server hands a connection's unchanged header to each of its
+    /// requests as one string; Kestrel does, for known headers such as <c>Authorization</c> and <c>Cookie</c>), the
+    /// answer is remembered and no HMAC is computed. Only the same object hits, so the credential is the same, character
+    /// for character; any removal since it was remembered, or the entry's expiry, makes it miss. Otherwise the lookup is
+    /// <see cref="TryGet(CredentialKey, out TValue)"/> by the key of <paramref name="credential"/>.
+    /// </summary>
+    public bool TryGet(string source, ReadOnlySpan<char> credential, out TValue value)
+    {
+        var slot = SlotOf(source);
+        var generation = Interlocked.Read(ref _generation);
+        if (Volatile.Read(ref _recent[slot]) is { } recent
+            && recent.Source.TryGetTarget(out var remembered)
+            && ReferenceEquals(remembered, source)
+            && recent.Generation == generation
+            && _time.GetUtcNow() < recent.Entry.ExpiresAt)
+        {
+            recent.Entry.LastUsed = Interlocked.Increment(ref _uses);
+            value = recent.Entry.Value;
+            return true;
+        }
+
+        if (!_entries.TryGetValue(KeyOf(credential), out var entry) || _time.GetUtcNow() >= entry.ExpiresAt)
+        {
+            // An expired entry is left to the full lookup, which drops it.
+            value = null!;
+            return false;
+        }
+
+        entry.LastUsed = Interlocked.Increment(ref _uses);
+        Volatile.Write(ref _recent[slot], new Recent(new WeakReference<string>(source), entry, generation));
+
+        value = entry.Value;
+        return true;
+    }
+
+    private static int SlotOf(string source) => (RuntimeHelpers.GetHashCode(source) & int.MaxValue) % RecentSlots;
 
     /// <summary>
     /// Caches a value until <paramref name="expiresAt"/>. Over the budget, the least recently used entries go; the new
@@ -294,6 +338,10 @@ internal sealed class CredentialCache<TValue> : IDisposable
             Volatile.Write(ref _evicting, 0);
         }
     }
+
+    // A lookup answered by the identity of its source string, valid while no removal happened since. The string is
+    // held weakly: the cache never keeps a credential alive.
+    private sealed record Recent(WeakReference<string> Source, Entry Entry, long Generation);
 
     private sealed class Entry(TValue value, DateTimeOffset expiresAt, long size)
     {

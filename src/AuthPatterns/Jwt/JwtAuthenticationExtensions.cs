@@ -50,6 +50,7 @@ public static class JwtAuthenticationExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<JwtSchemeRuntime>();
         services.TryAddSingleton<JwtTelemetry>();
+        services.TryAddSingleton<JwtWarmPath>();
         services.TryAddSingleton<IJwtRevocationList, InMemoryJwtRevocationList>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, PostConfigureJwtBearerOptions>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Hosting.IHostedService, JwksWarmup>());
@@ -62,7 +63,11 @@ public static class JwtAuthenticationExtensions
             });
 
         builder.Authentication.AddJwtBearer(scheme, displayName: "Bearer token", configureOptions: _ => { });
-        builder.AddCredentialScheme(new LayeredCredentialScheme(scheme, CountBearerTokens) { InsufficientScopeChallenge = "Bearer" });
+        builder.AddCredentialScheme(new LayeredCredentialScheme(scheme, CountBearerTokens)
+        {
+            InsufficientScopeChallenge = "Bearer",
+            WarmPath = static context => context.RequestServices.GetRequiredService<JwtWarmPath>().TryAuthenticateAsync(context),
+        });
         return builder;
     }
 

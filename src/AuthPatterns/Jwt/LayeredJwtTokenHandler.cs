@@ -150,6 +150,32 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         return Success(entry, "valid");
     }
 
+    /// <summary>
+    /// The warm path: the token's validated entry when it is cached, its key still published and it is not revoked,
+    /// with the outcome recorded as <see cref="ValidateTokenAsync"/> records it; otherwise <see langword="null"/>,
+    /// having recorded and logged nothing, so <see cref="ValidateTokenAsync"/> can decide the request in full.
+    /// </summary>
+    /// <param name="header">The header value the token was read from, as the server gave it.</param>
+    /// <param name="token">The token within it.</param>
+    internal async ValueTask<ValidatedToken?> TryGetCachedAsync(string header, ReadOnlyMemory<char> token)
+    {
+        if (_cache is null || token.IsEmpty || token.Length > _structure.MaxTokenSize)
+        {
+            return null;
+        }
+
+        if (!_cache.TryGet(header, token.Span, out var cached)
+            || !_keys.IsPublished(cached.KeyId)
+            || (_revocations is not null && cached.TokenId is not null && await _revocations.IsRevokedAsync(cached.TokenId)))
+        {
+            return null;
+        }
+
+        _telemetry.CacheLookup(hit: true);
+        _metrics.RecordOutcome(_authenticationType, "valid_cached");
+        return cached;
+    }
+
     public override SecurityToken ReadToken(string token) => _inner.ReadToken(token);
 
     /// <summary>

@@ -46,15 +46,13 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
         // whose browser clients cannot send headers); selection counts it on those endpoints only, so elsewhere it is
         // never read, and never a credential.
         var messageReceived = options.Events.OnMessageReceived;
-        options.Events.OnMessageReceived = context =>
-        {
-            if (context.Token is null && AccessTokenQuery.TryRead(context.HttpContext, out var token))
+        options.Events.OnMessageReceived = messageReceived == DefaultEvents.OnMessageReceived
+            ? ReadQueryToken
+            : async context =>
             {
-                context.Token = token;
-            }
-
-            return messageReceived(context);
-        };
+                await ReadQueryToken(context);
+                await messageReceived(context);
+            };
 
         // RFC 6750 §3.1: a refused token gets error="invalid_token" and nothing else; the layered scheme writes the body,
         // unless the application's OnChallenge called HandleResponse().
@@ -79,6 +77,47 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
             }
         };
     }
+
+    private static readonly JwtBearerEvents DefaultEvents = new();
+
+    // The OnMessageReceived of an application that set none: the query token, on the endpoints that opt in.
+    private static readonly Func<MessageReceivedContext, Task> ReadQueryToken = static context =>
+    {
+        // The warm path answered this request already: the same answer.
+        if (JwtWarmPath.AnswerOf(context.HttpContext) is { Ticket: { } ticket })
+        {
+            context.Principal = ticket.Principal;
+            context.Properties = ticket.Properties;
+            context.Success();
+            return Task.CompletedTask;
+        }
+
+        if (context.Token is null && AccessTokenQuery.TryRead(context.HttpContext, out var token))
+        {
+            context.Token = token;
+        }
+
+        return Task.CompletedTask;
+    };
+
+    /// <summary>
+    /// Whether the stock handler, for these options, does nothing beyond reading the header and asking
+    /// <paramref name="tokenHandler"/>: no event of the application's, no events type, no forwarding, no other token handler.
+    /// Read per request, so a change made to the options after startup is seen.
+    /// </summary>
+    internal static bool IsPlain(JwtBearerOptions options, LayeredJwtTokenHandler tokenHandler) =>
+        options.Events is { } events
+        && events.GetType() == typeof(JwtBearerEvents)
+        && options.EventsType is null
+        && events.OnMessageReceived == ReadQueryToken
+        && events.OnTokenValidated == DefaultEvents.OnTokenValidated
+        && events.OnAuthenticationFailed == DefaultEvents.OnAuthenticationFailed
+        && options.ForwardAuthenticate is null
+        && options.ForwardDefault is null
+        && options.ForwardDefaultSelector is null
+        && !options.SaveToken
+        && options.TokenHandlers.Count == 1
+        && ReferenceEquals(options.TokenHandlers[0], tokenHandler);
 
     /// <summary>Sets every validation parameter this scheme depends on; anything the application set before is overridden.</summary>
     internal static void Harden(TokenValidationParameters parameters, JwtAuthenticationOptions validation, IJwtKeySource keySource, TimeProvider time)

@@ -23,6 +23,7 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         AuthenticateResult.Fail("The credential's scheme is not accepted by this endpoint.");
 
     private readonly LayeredAuthMetrics _metrics;
+    private LayeredCredentialScheme? _selected;
 
     public LayeredAuthenticationHandler(IOptionsMonitor<LayeredAuthOptions> options, ILoggerFactory logger, UrlEncoder encoder, LayeredAuthMetrics metrics)
         : base(options, logger, encoder)
@@ -81,7 +82,12 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
 
         var selected = feature.SelectedScheme!;
         Logger.SchemeSelected(selected);
-        var result = await Context.AuthenticateAsync(selected);
+
+        // A credential verified before and still cached is served without the scheme's handler; anything else, and
+        // every failure, goes through the handler.
+        var result = _selected?.WarmPath is { } warm && await warm(Context) is { } answered
+            ? answered
+            : await Context.AuthenticateAsync(selected);
         if (result.Succeeded)
         {
             MarkScheme(result.Principal, selected);
@@ -238,6 +244,7 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
         }
 
         // The feature is immutable: each scheme keeps its two possible answers, so a warm request allocates none.
+        _selected = selected;
         var allowed = AllowedSchemes();
         return allowed is not null && !Contains(allowed, selected.Name) ? selected.NotAllowedFeature : selected.SelectedFeature;
     }

@@ -37,170 +37,33 @@ public class WarmPathBenchmarks
             AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(3));
     }
 
-    private const string Issuer = "https://issuer.bench";
-    private const string Audience = "bench-api";
-    private const string Cookie = "authelia_session=bench-0123456789abcdef0123456789abcdef";
-
-    private readonly List<WebApplication> _apps = [];
-    private HttpClient _anonymous = null!;
-    private HttpClient _noop = null!;
-    private HttpClient _apiKey = null!;
-    private HttpClient _jwt = null!;
-    private HttpClient _forwardAuth = null!;
+    private readonly WarmPathApps _apps = new();
 
     [GlobalSetup]
-    public async Task SetupAsync()
-    {
-        _anonymous = await StartAsync(_ => { }, app => app.MapGet("/api/ping", () => "pong"));
-        _noop = await StartAsync(
-            services => services.AddAuthentication(NoopAuthenticationHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, NoopAuthenticationHandler>(NoopAuthenticationHandler.SchemeName, null),
-            app => app.MapGet("/api/ping", () => "pong").RequireAuthorization(p => p.RequireClaim(LayeredClaimTypes.Scope, "orders:read")));
-
-        var apiKeyApp = await StartLayeredAsync(layered => layered.AddApiKeys(o => o.RecordLastUse = false));
-        var created = await apiKeyApp.Services.GetRequiredService<ApiKeyManager>()
-            .CreateAsync(new ApiKeyCreateRequest { OwnerId = "bench", Scopes = ["orders:read"] });
-        _apiKey = Client(apiKeyApp, "X-API-Key", created.Key);
-
-        var (token, jwks) = Token();
-        var jwtApp = await StartLayeredAsync(
-            layered => layered.AddJwt(o =>
-            {
-                o.JwksUri = new Uri("https://issuer.bench/jwks");
-                o.Issuer = Issuer;
-                o.Audience = Audience;
-            }),
-            services => services.AddHttpClient(JwtAuthenticationDefaults.JwksHttpClientName).ConfigurePrimaryHttpMessageHandler(() => new StaticAnswer(jwks)));
-        _jwt = Client(jwtApp, "Authorization", "Bearer " + token);
-
-        var forwardAuthApp = await StartLayeredAsync(
-            layered => layered.AddForwardAuth(o =>
-            {
-                o.UseAuthelia(new Uri("https://portal.bench/"));
-                o.AllowedHosts.Add("localhost");
-                o.MapGroup("admins", "orders:read");
-                o.CacheDuration = TimeSpan.FromMinutes(10);
-            }),
-            services => services.AddHttpClient(ForwardAuthAuthenticationDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new StaticAnswer(null)));
-        _forwardAuth = Client(forwardAuthApp, "Cookie", Cookie);
-
-        foreach (var client in new[] { _anonymous, _noop, _apiKey, _jwt, _forwardAuth })
-        {
-            var status = await SendAsync(client);
-            if (status != HttpStatusCode.OK)
-            {
-                throw new InvalidOperationException($"The warm-up request answered {(int)status}.");
-            }
-        }
-    }
+    public Task SetupAsync() => _apps.StartAsync();
 
     [GlobalCleanup]
-    public async Task CleanupAsync()
-    {
-        foreach (var app in _apps)
-        {
-            await app.DisposeAsync();
-        }
-    }
+    public Task CleanupAsync() => _apps.DisposeAsync().AsTask();
 
     [Benchmark(Baseline = true, Description = "anonymous")]
-    public Task<HttpStatusCode> Anonymous() => SendAsync(_anonymous);
+    public Task<HttpStatusCode> Anonymous() => SendAsync(_apps.Anonymous);
 
     [Benchmark(Description = "no-op scheme + scope policy (floor)")]
-    public Task<HttpStatusCode> Noop() => SendAsync(_noop);
+    public Task<HttpStatusCode> Noop() => SendAsync(_apps.Noop);
 
     [Benchmark(Description = "API key, cached")]
-    public Task<HttpStatusCode> ApiKey() => SendAsync(_apiKey);
+    public Task<HttpStatusCode> ApiKey() => SendAsync(_apps.ApiKey);
 
     [Benchmark(Description = "JWT, cached")]
-    public Task<HttpStatusCode> Jwt() => SendAsync(_jwt);
+    public Task<HttpStatusCode> Jwt() => SendAsync(_apps.Jwt);
 
     [Benchmark(Description = "forward-auth cookie, cached")]
-    public Task<HttpStatusCode> ForwardAuth() => SendAsync(_forwardAuth);
+    public Task<HttpStatusCode> ForwardAuth() => SendAsync(_apps.ForwardAuth);
 
-    private static async Task<HttpStatusCode> SendAsync(HttpClient client)
+    private static async Task<HttpStatusCode> SendAsync(WarmPathApp app)
     {
-        using var response = await client.GetAsync("/api/ping");
+        using var response = await app.Client.GetAsync("/api/ping");
         return response.StatusCode;
-    }
-
-    private static HttpClient Client(WebApplication app, string header, string value)
-    {
-        var client = app.GetTestClient();
-        client.BaseAddress = new Uri("https://localhost/");
-        client.DefaultRequestHeaders.TryAddWithoutValidation(header, value);
-        return client;
-    }
-
-    private Task<WebApplication> StartLayeredAsync(Action<LayeredAuthBuilder> scheme, Action<IServiceCollection>? more = null) =>
-        StartAppAsync(
-            services =>
-            {
-                scheme(services.AddLayeredAuth());
-                more?.Invoke(services);
-            },
-            app => app.MapGet("/api/ping", () => "pong").RequireScope("orders:read"));
-
-    private async Task<HttpClient> StartAsync(Action<IServiceCollection> configure, Action<WebApplication> map)
-    {
-        var app = await StartAppAsync(configure, map);
-        return Client(app, "X-Bench", "1");
-    }
-
-    private async Task<WebApplication> StartAppAsync(Action<IServiceCollection> configure, Action<WebApplication> map)
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAuthentication();
-        builder.Services.AddAuthorization();
-        configure(builder.Services);
-        var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        map(app);
-        await app.StartAsync();
-        _apps.Add(app);
-        return app;
-    }
-
-    private static (string Token, string Jwks) Token()
-    {
-        using var rsa = RSA.Create(2048);
-        var now = DateTime.UtcNow;
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = Issuer,
-            Audience = Audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now.AddHours(1),
-            TokenType = "at+jwt",
-            Claims = new Dictionary<string, object> { ["sub"] = "svc", ["scope"] = "orders:read", ["jti"] = "j1" },
-            SigningCredentials = new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = "k1" }, SecurityAlgorithms.RsaSha256),
-        });
-        var p = rsa.ExportParameters(false);
-        var jwks = $"{{\"keys\":[{{\"kty\":\"RSA\",\"kid\":\"k1\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"{Base64UrlEncoder.Encode(p.Modulus)}\",\"e\":\"{Base64UrlEncoder.Encode(p.Exponent)}\"}}]}}";
-        return (token, jwks);
-    }
-
-    /// <summary>The JWKS (when given a body) or the portal's positive verify answer for a member of <c>admins</c>.</summary>
-    private sealed class StaticAnswer(string? json) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (json is not null)
-            {
-                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(json, Encoding.UTF8, "application/json") });
-            }
-
-            var answer = new HttpResponseMessage(HttpStatusCode.OK);
-            answer.Headers.Add("Remote-User", "alice");
-            answer.Headers.Add("Remote-Groups", "admins");
-            answer.Headers.Add("Remote-Email", "alice@example.com");
-            answer.Headers.Add("Remote-Name", "Alice");
-            return Task.FromResult(answer);
-        }
     }
 }
 

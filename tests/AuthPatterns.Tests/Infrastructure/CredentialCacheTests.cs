@@ -31,6 +31,54 @@ public sealed class CredentialCacheTests
     }
 
     [Fact]
+    public void A_lookup_remembered_by_its_header_string_is_forgotten_once_the_entry_is_removed_or_expires()
+    {
+        using var cache = new CredentialCache<string>(10, _time);
+        var header = "Bearer " + new string('t', 40);
+        var credential = header.AsSpan(7).ToString();
+        cache.Set(cache.KeyOf(credential), "alice", _time.GetUtcNow().AddMinutes(1));
+
+        // The first lookup computes the key and remembers the header string; the second is answered from memory.
+        Assert.True(cache.TryGet(header, credential, out var first));
+        Assert.True(cache.TryGet(header, credential, out var second));
+        Assert.Equal(("alice", "alice"), (first, second));
+
+        // A revocation removes the entry: the remembered lookup must not outlive it.
+        cache.RemoveWhere("alice", static (value, name) => value == name);
+        Assert.False(cache.TryGet(header, credential, out _));
+
+        cache.Set(cache.KeyOf(credential), "alice", _time.GetUtcNow().AddMinutes(1));
+        Assert.True(cache.TryGet(header, credential, out _));
+        Assert.True(cache.TryGet(header, credential, out _));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.False(cache.TryGet(header, credential, out _));
+    }
+
+    [Fact]
+    public void Only_the_same_header_string_is_answered_from_memory_never_another_credential()
+    {
+        using var cache = new CredentialCache<string>(1_000, _time);
+        var until = _time.GetUtcNow().AddMinutes(1);
+        var headers = Enumerable.Range(0, 500).Select(i => "Bearer token-" + i).ToArray();
+        foreach (var header in headers)
+        {
+            cache.Set(cache.KeyOf(header.AsSpan(7)), header, until);
+            Assert.True(cache.TryGet(header, header.AsSpan(7), out _));
+        }
+
+        // Every slot now remembers some header. Equal text in another string is looked up by its key and found; text
+        // that was never cached is not, whichever slot its string lands in.
+        for (var i = 0; i < 500; i++)
+        {
+            var copy = string.Concat("Bearer token-", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(cache.TryGet(copy, copy.AsSpan(7), out var value));
+            Assert.Equal(headers[i], value);
+            var other = string.Concat("Bearer other-", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.False(cache.TryGet(other, other.AsSpan(7), out _));
+        }
+    }
+
+    [Fact]
     public void Keys_are_keyed_hashes_private_to_one_cache()
     {
         using var first = new CredentialCache<string>(10, _time);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using AuthPatterns.Jwt;
 using AuthPatterns.Tests.Layered;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Time.Testing;
 using static AuthPatterns.Tests.Jwt.JwtTestKit;
@@ -98,6 +99,76 @@ public sealed class JwtTokenCacheTests : IDisposable
         Assert.DoesNotContain(
             typeof(ValidatedToken).GetProperties(),
             p => typeof(Microsoft.IdentityModel.Tokens.SecurityToken).IsAssignableFrom(p.PropertyType) || p.PropertyType == typeof(string) && p.Name.Contains("Raw", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_warm_request_gets_the_answer_the_stock_handler_gave_and_a_policy_naming_Bearer_gets_the_same_principal()
+    {
+        await using var app = await StartHostAsync(Jwks(), _time, map: a => a.MapGet("/ticket", async (HttpContext context) =>
+        {
+            // What a policy naming the Bearer scheme reads: the scheme's own answer, after the layered scheme's.
+            var bearer = await context.AuthenticateAsync(LayeredAuthSchemes.Bearer);
+            return Results.Ok(new
+            {
+                expires = bearer.Properties!.ExpiresUtc,
+                issued = bearer.Properties.IssuedUtc,
+                sameAsUser = ReferenceEquals(bearer.Principal, context.User),
+                schemes = bearer.Principal!.FindAll(LayeredClaimTypes.Scheme).Select(c => c.Value).ToArray(),
+                sub = bearer.Principal.FindFirst(LayeredClaimTypes.Subject)?.Value,
+            });
+        }).RequireAuthorization());
+        var token = Token(3);
+
+        var answers = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await app.Client().SendAsync(Get("/ticket", token));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            answers.Add(await response.Content.ReadAsStringAsync());
+        }
+
+        // The first answer is the stock handler's, after a full validation; the others come from the cache.
+        Assert.Single(answers.Distinct());
+        var first = System.Text.Json.JsonDocument.Parse(answers[0]).RootElement;
+        Assert.True(first.GetProperty("sameAsUser").GetBoolean());
+        Assert.Equal(LayeredAuthSchemes.Bearer, Assert.Single(first.GetProperty("schemes").EnumerateArray()).GetString());
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(_time.GetUtcNow().AddMinutes(5).ToUnixTimeSeconds()), first.GetProperty("expires").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task An_application_OnMessageReceived_still_runs_on_every_warm_request()
+    {
+        var calls = 0;
+        await using var app = await StartHostAsync(Jwks(), _time, bearer: o => o.Events = new JwtBearerEvents
+        {
+            OnMessageReceived = _ =>
+            {
+                Interlocked.Increment(ref calls);
+                return Task.CompletedTask;
+            },
+        });
+        var token = Token(4);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await app.Client().SendAsync(Get("/api/ping", token))).StatusCode);
+        }
+
+        Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task A_cached_token_revoked_while_its_lookup_is_remembered_is_refused_at_once()
+    {
+        await using var app = await StartHostAsync(Jwks(), _time);
+        var token = Token(5);
+        var request = () => app.Client().SendAsync(Get("/api/ping", token));
+        Assert.Equal(HttpStatusCode.OK, (await request()).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await request()).StatusCode);
+
+        await app.Services.GetRequiredService<IJwtRevocationList>().RevokeAsync("token-5", _time.GetUtcNow().AddMinutes(10));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await request()).StatusCode);
     }
 
     [Fact]
