@@ -63,6 +63,13 @@ public sealed class LayeredCredentialScheme
     /// </summary>
     internal Func<HttpContext, ValueTask<AuthenticateResult?>>? WarmPath { get; init; }
 
+    /// <summary>
+    /// The scheme's check of every request before any endpoint, or <see langword="null"/>: run by the layered scheme as a
+    /// request handler (so the scheme's own handler is created only for the requests the check hands it); answers
+    /// <see langword="true"/> when it wrote the response and the request ends there.
+    /// </summary>
+    internal Func<HttpContext, Task<bool>>? RequestGuard { get; init; }
+
     // Selection's answer when this scheme's credential is chosen, and when the endpoint does not accept it: immutable,
     // so one instance each serves every request.
     internal LayeredAuthenticationFeature SelectedFeature => _selected ??= new() { SelectedScheme = Name, PresentedSchemes = [Name] };

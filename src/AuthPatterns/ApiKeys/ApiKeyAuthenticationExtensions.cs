@@ -34,7 +34,12 @@ public static class ApiKeyAuthenticationExtensions
                 Scheme,
                 context => ApiKeyAuthenticationHandler.CountCredentials(
                     context,
-                    context.RequestServices.GetRequiredService<IOptionsMonitor<ApiKeyAuthenticationOptions>>().Get(Scheme))));
+                    context.RequestServices.GetRequiredService<IOptionsMonitor<ApiKeyAuthenticationOptions>>().Get(Scheme)))
+            {
+                WarmPath = static context => context.RequestServices.GetRequiredService<ApiKeyWarmPath>().TryAuthenticateAsync(context),
+                RequestGuard = ApiKeyAuthenticationHandler.GuardRequestAsync,
+            });
+            services.TryAddSingleton<ApiKeyWarmPath>();
 
             if (builder.GetSection(ApiKeyAuthenticationDefaults.ConfigurationSection) is { } section)
             {

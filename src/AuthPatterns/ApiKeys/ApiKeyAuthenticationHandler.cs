@@ -5,6 +5,7 @@ using AuthPatterns.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -12,10 +13,12 @@ using Microsoft.Net.Http.Headers;
 namespace AuthPatterns.ApiKeys;
 
 /// <summary>
-/// Authenticates requests by an API key in a header (<c>X-API-Key</c> or <c>Authorization: ApiKey</c>). As a request
-/// handler it also refuses, with 400, any request that carries a key in its query string, whatever the endpoint.
+/// Authenticates requests by an API key in a header (<c>X-API-Key</c> or <c>Authorization: ApiKey</c>). Before any
+/// endpoint it also refuses, with 400, any request that carries a key in its query string, whatever the endpoint: the
+/// layered scheme, which <c>UseAuthentication()</c> runs as a request handler, hands it such requests (and only those,
+/// so other requests never create this handler).
 /// </summary>
-internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKeyAuthenticationOptions>, IAuthenticationRequestHandler
+internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKeyAuthenticationOptions>
 {
     private static readonly Dictionary<string, AuthenticateResult> Failures = new(StringComparer.Ordinal)
     {
@@ -56,13 +59,25 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         set => base.Events = value;
     }
 
-    /// <summary>Refuses a key sent in the query string: it is in access logs, proxies and browser history now.</summary>
-    public async Task<bool> HandleRequestAsync()
+    /// <summary>
+    /// The request guard the layered scheme runs before any endpoint: a request with a query string is handed to this
+    /// scheme's handler, which refuses it if the query carries a key.
+    /// </summary>
+    internal static async Task<bool> GuardRequestAsync(HttpContext context)
     {
-        if (!Request.QueryString.HasValue)
+        if (!context.Request.QueryString.HasValue)
         {
             return false;
         }
+
+        var handlers = context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
+        return await handlers.GetHandlerAsync(context, ApiKeyAuthenticationDefaults.AuthenticationScheme) is ApiKeyAuthenticationHandler handler
+            && await handler.RefuseKeyInQueryAsync();
+    }
+
+    /// <summary>Refuses a key sent in the query string: it is in access logs, proxies and browser history now.</summary>
+    private async Task<bool> RefuseKeyInQueryAsync()
+    {
 
         foreach (var (name, values) in Request.Query)
         {
@@ -104,6 +119,12 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // The warm path answered this request already: the same answer, the use recorded once.
+        if (ApiKeyWarmPath.AnswerOf(Context) is { } answered)
+        {
+            return answered;
+        }
+
         var presented = ReadKey(Request, Options);
         if (presented is null)
         {
@@ -145,7 +166,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         }
 
         Logger.KeyValidated(record.Id, record.OwnerId);
-        RecordUse(record.Id, address?.ToString());
+        RecordUse(Context, _usage, Options, TimeProvider.GetUtcNow(), record.Id, address?.ToString());
         return AuthenticateResult.Success(new AuthenticationTicket(validated.Principal, validated.Properties, Scheme.Name));
     }
 
@@ -260,26 +281,25 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         return true;
     }
 
-    private void RecordUse(string keyId, string? address)
+    /// <summary>Counts a successful use and records it as the options ask (last use, or an event per request).</summary>
+    internal static void RecordUse(HttpContext context, ApiKeyUsageRecorder usage, ApiKeyAuthenticationOptions options, DateTimeOffset now, string keyId, string? address)
     {
-        var now = TimeProvider.GetUtcNow();
-        _usage.Count(keyId, ApiKeyOutcomes.Valid, now);
-        if (!Options.RecordUsageEvents)
+        usage.Count(keyId, ApiKeyOutcomes.Valid, now);
+        if (!options.RecordUsageEvents)
         {
-            if (Options.RecordLastUse)
+            if (options.RecordLastUse)
             {
-                _usage.Record(new ApiKeyUsageEvent { KeyId = keyId, OccurredAt = now, Address = address });
+                usage.Record(new ApiKeyUsageEvent { KeyId = keyId, OccurredAt = now, Address = address });
             }
 
             return;
         }
 
         // When the response starts its status is final, and the event is queued before the caller sees the answer.
-        var context = Context;
         context.Response.OnStarting(() =>
         {
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "/";
-            _usage.Record(new ApiKeyUsageEvent
+            usage.Record(new ApiKeyUsageEvent
             {
                 KeyId = keyId,
                 OccurredAt = now,

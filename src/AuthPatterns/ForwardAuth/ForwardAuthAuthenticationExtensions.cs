@@ -74,7 +74,10 @@ public static class ForwardAuthAuthenticationExtensions
         builder.AddCredentialScheme(new LayeredCredentialScheme(scheme, static context =>
             ForwardAuthCredential.IsPresent(
                 context,
-                context.RequestServices.GetRequiredService<IOptionsMonitor<ForwardAuthAuthenticationOptions>>().Get(scheme))));
+                context.RequestServices.GetRequiredService<IOptionsMonitor<ForwardAuthAuthenticationOptions>>().Get(scheme)))
+        {
+            RequestGuard = ForwardAuthAuthenticationHandler.GuardRequestAsync,
+        });
         return builder;
     }
 }

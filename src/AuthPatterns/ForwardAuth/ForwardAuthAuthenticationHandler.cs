@@ -5,6 +5,7 @@ using AuthPatterns.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -17,13 +18,13 @@ namespace AuthPatterns.ForwardAuth;
 /// <c>__Host-</c> cookie (token-cookie variant).
 /// </summary>
 /// <remarks>
-/// The handler is also an <see cref="IAuthenticationRequestHandler"/>, run by <c>UseAuthentication()</c> before any
-/// endpoint, so identity headers that do not come from a trusted proxy with the proof header are stripped from every
+/// In trusted-headers mode the layered scheme, which <c>UseAuthentication()</c> runs as a request handler before any
+/// endpoint, hands every request to this handler first, so identity headers that do not come from a trusted proxy with the proof header are stripped from every
 /// request, and the proof header itself never reaches an endpoint. Its challenge answers the outcomes that are not
 /// "who are you?" in full (403 for a missing CSRF defence or a portal denial, 503 with
 /// <c>Retry-After</c> when the portal cannot be asked); otherwise it speaks 401, or redirects browsers to the portal.
 /// </remarks>
-internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<ForwardAuthAuthenticationOptions>, IAuthenticationRequestHandler
+internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<ForwardAuthAuthenticationOptions>
 {
     private const int MaxTokenLength = 16 * 1024;
 
@@ -63,14 +64,22 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         set => base.Events = value;
     }
 
-    public Task<bool> HandleRequestAsync()
+    /// <summary>
+    /// The request guard the layered scheme runs before any endpoint: in trusted-headers mode, identity headers that do
+    /// not come from a trusted proxy with the proof header are stripped, and the proof header with them. Other modes
+    /// never create the handler here.
+    /// </summary>
+    internal static async Task<bool> GuardRequestAsync(HttpContext context)
     {
-        if (Options.Mode == ForwardAuthMode.TrustedHeaders)
+        const string scheme = LayeredAuthSchemes.ForwardAuth;
+        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<ForwardAuthAuthenticationOptions>>().Get(scheme);
+        if (options.Mode == ForwardAuthMode.TrustedHeaders
+            && await context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>().GetHandlerAsync(context, scheme) is ForwardAuthAuthenticationHandler handler)
         {
-            CheckIdentityHeaders();
+            handler.CheckIdentityHeaders();
         }
 
-        return Task.FromResult(false);
+        return false;
     }
 
     // The outcomes that are not "who are you?" are answered here, in full: 403 for a missing CSRF defence or a portal
@@ -249,7 +258,7 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
 
         if (!ForwardAuthCredential.IsVouched(Context))
         {
-            // Normally already decided by HandleRequestAsync; reached when authentication runs outside the middleware.
+            // Normally already decided by the request guard; reached when authentication runs outside the middleware.
             CheckIdentityHeaders();
             if (!ForwardAuthCredential.IsVouched(Context))
             {

@@ -14,7 +14,7 @@ namespace AuthPatterns.Selection;
 /// The default scheme: looks at the credentials a request carries, forwards it to exactly one layered scheme, refuses
 /// requests that carry more than one credential (of one scheme or of several), and answers challenges and forbids in the language of the schemes involved.
 /// </summary>
-internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<LayeredAuthOptions>
+internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<LayeredAuthOptions>, IAuthenticationRequestHandler
 {
     private static readonly AuthenticateResult AmbiguousResult =
         AuthenticateResult.Fail("The request carries more than one credential.");
@@ -35,6 +35,24 @@ internal sealed class LayeredAuthenticationHandler : AuthenticationHandler<Layer
     {
         get => (LayeredAuthenticationEvents)base.Events!;
         set => base.Events = value;
+    }
+
+    /// <summary>
+    /// Runs each scheme's request guard (an API key in the query string is refused here, before any endpoint), so the
+    /// schemes' handlers need not be request handlers themselves, each created for every request.
+    /// </summary>
+    public async Task<bool> HandleRequestAsync()
+    {
+        var schemes = Options.CredentialSchemes;
+        for (var i = 0; i < schemes.Count; i++)
+        {
+            if (schemes[i].RequestGuard is { } guard && await guard(Context))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new LayeredAuthenticationEvents());

@@ -178,6 +178,28 @@ internal sealed class ApiKeyVerifier : IDisposable
         return result.Succeeded ? CheckState(result.Record!, networks, address, _time.GetUtcNow(), result.Claims) : result;
     }
 
+    /// <summary>
+    /// The warm path: the verification of a key this instance verified before and still caches, when its state allows
+    /// it now (not revoked, not expired, from an allowed network); otherwise <see langword="null"/>, having recorded
+    /// nothing, so <see cref="VerifyAsync"/> can decide the request in full. A cached key parsed when it was verified.
+    /// </summary>
+    internal ApiKeyVerification? TryVerifyCached(string presented, IPAddress? address)
+    {
+        if (!_verified.TryGet(_verified.KeyOf(presented), out var cached))
+        {
+            return null;
+        }
+
+        var state = CheckState(cached.Record, cached.Networks, address, _time.GetUtcNow(), cached.Claims);
+        if (!state.Succeeded)
+        {
+            return null;
+        }
+
+        _telemetry.CacheLookup(hit: true);
+        return state;
+    }
+
     /// <summary>Drops a key from every cache of this instance (after a revocation or a change).</summary>
     public void Evict(string keyId)
     {
