@@ -70,7 +70,8 @@ internal sealed class RedisSigningKeyRotationLock : ISigningKeyRotationLock
     }
 
     // A take that answers after the timeout may still have set the lock: it is released as soon as it answers, so
-    // the other instances do not wait for its expiry.
+    // the other instances do not wait for its expiry. The release is scheduled whenever the wait timed out, even if
+    // the take answered in the meantime: a take that completed between the timeout and this catch set the lock too.
     private bool Take(string token)
     {
         var taking = _redis.GetDatabase().LockTakeAsync(Key, token, Expiry);
@@ -78,7 +79,7 @@ internal sealed class RedisSigningKeyRotationLock : ISigningKeyRotationLock
         {
             return taking.WaitAsync(_timeout, _time).GetAwaiter().GetResult();
         }
-        catch (TimeoutException) when (!taking.IsCompleted)
+        catch (TimeoutException)
         {
             _ = ReleaseLateAsync(taking, token);
             throw;

@@ -70,6 +70,8 @@ public sealed class ReverseProxy : IAsyncDisposable
         {
             if (process.HasExited)
             {
+                // Let the reader threads take the last lines of the process before they are read.
+                await process.WaitForExitAsync();
                 throw new InvalidOperationException($"{kind} exited with code {process.ExitCode}:\n{proxy.Output}\n{config}");
             }
 

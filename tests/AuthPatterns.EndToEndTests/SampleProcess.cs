@@ -73,6 +73,8 @@ public sealed class SampleProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
+                // Let the reader threads take the last lines of the process before they are read.
+                await process.WaitForExitAsync();
                 throw new InvalidOperationException($"{project} exited with code {process.ExitCode} at startup:\n{sample.Output}");
             }
 

@@ -256,15 +256,21 @@ internal sealed class SigningKeyRing
             var directoryLock = heldLock ?? AcquireLock();
             try
             {
-                // Instances on several machines sharing the directory also take the shared rotation lock (Redis).
-                using var rotationLock = _rotationLock?.Acquire(LockWait);
-
-                // Another instance may have created the key while this one waited for the lock.
+                // Another instance on this machine may have created the key while this one waited for the lock file:
+                // then no key is needed, and the shared lock is not asked for.
                 Scan();
-                current = CurrentOf(now) ?? Create(now, now);
-                if (NeedsSuccessor(current, now))
+                current = CurrentOf(now);
+                if (current is null || NeedsSuccessor(current, now))
                 {
-                    Create(now, current.RetiresAt);
+                    // Instances on several machines sharing the directory also take the shared rotation lock (Redis),
+                    // and look again once they hold it.
+                    using var rotationLock = _rotationLock?.Acquire(LockWait);
+                    Scan();
+                    current = CurrentOf(now) ?? Create(now, now);
+                    if (NeedsSuccessor(current, now))
+                    {
+                        Create(now, current.RetiresAt);
+                    }
                 }
             }
             finally

@@ -70,6 +70,44 @@ public sealed class RedisSigningKeyRotationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_ring_that_finds_the_key_created_while_it_waited_for_the_lock_file_does_not_wait_for_the_lock_in_Redis()
+    {
+        // Another machine holds the shared lock for the whole of its expiry.
+        var rotationLock = new RedisSigningKeyRotationLock(_redis, _redisOptions, TimeProvider.System, NullLogger<RedisSigningKeyRotationLock>.Instance);
+        Assert.True(await _redis.GetDatabase().LockTakeAsync(rotationLock.Key, "another-instance", TimeSpan.FromSeconds(30)));
+
+        // The key another instance on this machine creates while the ring waits for the lock file.
+        var elsewhere = Directory.CreateTempSubdirectory("authpatterns-rotation-elsewhere-").FullName;
+        try
+        {
+            var created = new SigningKeyRing(
+                Options.Create(new SigningKeyRingOptions { KeyDirectory = elsewhere, DataProtectionProvider = _protection }),
+                _protection, TimeProvider.System, NullLogger<SigningKeyRing>.Instance).GetSnapshot().Current;
+            var keyFile = Directory.GetFiles(elsewhere, "key-*.json").Single();
+
+            var ring = Ring(TimeProvider.System, rotationLock);
+            Task<SigningKeyRingSnapshot> first;
+            using (new FileStream(Path.Combine(_directory, SigningKeyRing.LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            {
+                first = Task.Run(ring.GetSnapshot);
+                await Task.Delay(300);
+                Assert.False(first.IsCompleted);
+                File.Copy(keyFile, Path.Combine(_directory, Path.GetFileName(keyFile)));
+            }
+
+            // Waiting for the lock in Redis would take the ring's whole lock wait (10 s) and end in a timeout.
+            var snapshot = await first.WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal(created.KeyId, snapshot.Current.KeyId);
+            Assert.Single(KeyFiles());
+            Assert.Equal("another-instance", (string?)await _redis.GetDatabase().LockQueryAsync(rotationLock.Key));
+        }
+        finally
+        {
+            Directory.Delete(elsewhere, recursive: true);
+        }
+    }
+
+    [Fact]
     public void With_Redis_unreachable_a_ring_rotates_under_its_lock_file_alone()
     {
         using var unreachable = ConnectionMultiplexer.Connect(new ConfigurationOptions { EndPoints = { "127.0.0.1:1" }, AbortOnConnectFail = false, ConnectTimeout = 500 });

@@ -225,6 +225,8 @@ public sealed class TemplateTests(TemplateTests.GeneratedApp app) : IClassFixtur
             {
                 if (_process!.HasExited)
                 {
+                    // Let the reader threads take the last lines of the process before they are read.
+                    await _process.WaitForExitAsync();
                     break;
                 }
 
