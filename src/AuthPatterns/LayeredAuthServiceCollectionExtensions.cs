@@ -90,11 +90,16 @@ public static class LayeredAuthServiceCollectionExtensions
         ReplaceDefault<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider, ScopePolicyProvider>(services);
         ReplaceDefault<IAuthorizationMiddlewareResultHandler, AuthorizationMiddlewareResultHandler, LayeredAuthorizationResultHandler>(services);
 
+        // Transient, as the stock evaluator: it holds the request's authorization service, whose handlers may be scoped.
+        ReplaceDefault<IPolicyEvaluator, PolicyEvaluator, LayeredPolicyEvaluator>(services, ServiceLifetime.Transient);
+
         return new LayeredAuthBuilder(services, authentication, configuration);
     }
 
     // Takes the place of the framework's default implementation, but never of one the application registered itself.
-    private static void ReplaceDefault<TService, TDefault, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TReplacement>(IServiceCollection services)
+    private static void ReplaceDefault<TService, TDefault, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TReplacement>(
+        IServiceCollection services,
+        ServiceLifetime lifetime = ServiceLifetime.Singleton)
         where TService : class
         where TReplacement : class, TService
     {
@@ -102,7 +107,7 @@ public static class LayeredAuthServiceCollectionExtensions
         if (existing is null || existing.ImplementationType == typeof(TDefault))
         {
             services.RemoveAll<TService>();
-            services.AddSingleton<TService, TReplacement>();
+            services.Add(new ServiceDescriptor(typeof(TService), typeof(TReplacement), lifetime));
         }
     }
 }

@@ -17,6 +17,7 @@ internal sealed class TestHost
 {
     private readonly WebApplicationBuilder _builder;
     private readonly List<Action<WebApplication>> _beforeAuthentication = [];
+    private readonly List<Action<WebApplication>> _afterAuthentication = [];
     private readonly List<Action<WebApplication>> _endpoints = [];
     private bool _authentication;
 
@@ -101,6 +102,13 @@ internal sealed class TestHost
         return this;
     }
 
+    /// <summary>Middleware that runs after authentication and before authorization.</summary>
+    public TestHost AfterAuthentication(Action<WebApplication> pipeline)
+    {
+        _afterAuthentication.Add(pipeline);
+        return this;
+    }
+
     public TestHost Map(Action<WebApplication> endpoints)
     {
         _endpoints.Add(endpoints);
@@ -119,6 +127,11 @@ internal sealed class TestHost
         if (_authentication)
         {
             app.UseAuthentication();
+            foreach (var pipeline in _afterAuthentication)
+            {
+                pipeline(app);
+            }
+
             app.UseAuthorization();
         }
 

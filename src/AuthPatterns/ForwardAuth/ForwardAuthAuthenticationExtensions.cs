@@ -50,6 +50,7 @@ public static class ForwardAuthAuthenticationExtensions
         services.TryAddSingleton<ForwardAuthVerifyClient>();
         services.TryAddSingleton<ForwardAuthSessionVerifier>();
         services.TryAddSingleton<ForwardAuthTelemetry>();
+        services.TryAddSingleton<ForwardAuthWarmPath>();
         services.AddHttpClient(ForwardAuthAuthenticationDefaults.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
             {
@@ -77,6 +78,7 @@ public static class ForwardAuthAuthenticationExtensions
                 context.RequestServices.GetRequiredService<IOptionsMonitor<ForwardAuthAuthenticationOptions>>().Get(scheme)))
         {
             RequestGuard = ForwardAuthAuthenticationHandler.GuardRequestAsync,
+            WarmPath = static context => context.RequestServices.GetRequiredService<ForwardAuthWarmPath>().TryAuthenticateAsync(context),
         });
         return builder;
     }

@@ -126,6 +126,12 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         _failure = null;
         _verificationSkipped = false;
 
+        // The warm path answered this request already: the same answer.
+        if (ForwardAuthWarmPath.AnswerOf(Context) is { } answered)
+        {
+            return answered;
+        }
+
         if (Options.TokenCookieName is { } tokenCookie
             && Request.Cookies.TryGetValue(tokenCookie, out var token)
             && !string.IsNullOrEmpty(token))
@@ -221,21 +227,13 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
             return AuthenticateResult.NoResult();
         }
 
-        // A Host header that is not a valid IDN name makes Request.Host throw: such a host is simply not allowed.
-        if (!ForwardAuthReturnUrl.TryReadHost(Request, out var host) || !ForwardAuthReturnUrl.IsAllowedHost(host.Host, Options.AllowedHosts))
+        if (OriginalRequest(Context, Options) is not { } original)
         {
             // The portal's rules are per host: never let a client's Host header choose which rules vouch for it. Such a
             // request never reaches the portal, so it never fills the answer cache either.
             Logger.HostNotAllowed(LogText.Escape(Request.Headers.Host.ToString()));
             return await FailAsync(ForwardAuthFailure.NotSignedIn, NotSignedInResult);
         }
-
-        var original = new ForwardedRequest(
-            Request.Method,
-            Request.Scheme,
-            host.Value ?? string.Empty,
-            (Request.PathBase + Request.Path).ToUriComponent() + Request.QueryString.ToUriComponent(),
-            Context.Connection.RemoteIpAddress?.ToString());
 
         var (result, fromCache) = await _verifier.VerifyAsync(Scheme.Name, Options, cookies, original, Context.RequestAborted);
         return result.Status switch
@@ -422,14 +420,16 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         headers.Remove(Options.ProofHeaderName);
     }
 
+    private bool EndpointMayAskForUser() => EndpointMayAskForUser(Context, _authorization.Value);
+
     // An endpoint may ask who the user is when it carries authorization metadata without AllowAnonymous, or when a
     // fallback policy applies to it; without an endpoint (a 404) only a fallback policy could.
-    private bool EndpointMayAskForUser()
+    internal static bool EndpointMayAskForUser(HttpContext context, AuthorizationOptions authorization)
     {
-        var endpoint = Context.GetEndpoint();
+        var endpoint = context.GetEndpoint();
         if (endpoint is null)
         {
-            return _authorization.Value.FallbackPolicy is not null;
+            return authorization.FallbackPolicy is not null;
         }
 
         var metadata = endpoint.Metadata;
@@ -441,7 +441,25 @@ internal sealed class ForwardAuthAuthenticationHandler : AuthenticationHandler<F
         return metadata.GetMetadata<IAuthorizeData>() is not null
             || metadata.GetMetadata<AuthorizationPolicy>() is not null
             || metadata.GetMetadata<IAuthorizationRequirementData>() is not null
-            || _authorization.Value.FallbackPolicy is not null;
+            || authorization.FallbackPolicy is not null;
+    }
+
+    // What the portal's rules see of the request, or null when its host is not allowed. A Host header that is not a
+    // valid IDN name makes Request.Host throw: such a host is simply not allowed.
+    internal static ForwardedRequest? OriginalRequest(HttpContext context, ForwardAuthAuthenticationOptions options)
+    {
+        var request = context.Request;
+        if (!ForwardAuthReturnUrl.TryReadHost(request, out var host) || !ForwardAuthReturnUrl.IsAllowedHost(host.Host, options.AllowedHosts))
+        {
+            return null;
+        }
+
+        return new ForwardedRequest(
+            request.Method,
+            request.Scheme,
+            host.Value ?? string.Empty,
+            (request.PathBase + request.Path).ToUriComponent() + request.QueryString.ToUriComponent(),
+            context.Connection.RemoteIpAddress?.ToString());
     }
 
     private static bool IsBrowserNavigation(HttpRequest request) =>

@@ -83,6 +83,22 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     }
 
     /// <summary>
+    /// The identity of a positive answer cached for this cookie and request shape, or <see langword="null"/>. Only a hit
+    /// is counted: a miss is counted once, by the <see cref="VerifyAsync"/> that follows it.
+    /// </summary>
+    public ForwardAuthIdentity? TryGetCached(string scheme, ForwardAuthAuthenticationOptions options, string cookieHeader, ForwardedRequest original)
+    {
+        var state = State(scheme, options);
+        if (!state.Cache.TryGet(CacheKey(state.Cache, cookieHeader, original, options.CachePathPrefixes), out var cached))
+        {
+            return null;
+        }
+
+        _telemetry.CacheLookup(hit: true);
+        return cached.Identity;
+    }
+
+    /// <summary>
     /// Drops every cached answer for a cookie, so a sign-out through this service takes effect here at once, and
     /// announces it to the other instances when they share a broadcast channel.
     /// </summary>

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace AuthPatterns.Authorization;
+
+/// <summary>
+/// The authorization middleware's policy evaluator, one step shorter for the scope policies. A policy that authenticates
+/// with the <see cref="LayeredAuthSchemes.Layered"/> scheme alone, on a request that <c>UseAuthentication()</c> already
+/// authenticated with that same scheme as the default, is answered with the result <c>UseAuthentication()</c> kept for the
+/// request. The stock evaluator would authenticate the scheme again (its handler answers the same, from the request's
+/// own handler) and copy the principal into a merged one. Everything else goes to the stock evaluator: other policies, a
+/// failed or missing result, a request whose user was replaced since (replacing <see cref="HttpContext.User"/> drops the
+/// kept result), and an application's claims transformation, which the stock evaluator runs again.
+/// </summary>
+internal sealed class LayeredPolicyEvaluator : IPolicyEvaluator
+{
+    private readonly PolicyEvaluator _stock;
+    private readonly bool _shortcut;
+
+    public LayeredPolicyEvaluator(IAuthorizationService authorization, IOptions<AuthenticationOptions> authentication, IClaimsTransformation transformation)
+    {
+        _stock = new PolicyEvaluator(authorization);
+        var options = authentication.Value;
+        _shortcut = string.Equals(options.DefaultAuthenticateScheme ?? options.DefaultScheme, LayeredAuthSchemes.Layered, StringComparison.Ordinal)
+            && transformation.GetType() == typeof(NoopClaimsTransformation);
+    }
+
+    public Task<AuthenticateResult> AuthenticateAsync(AuthorizationPolicy policy, HttpContext context)
+    {
+        if (_shortcut
+            && policy.AuthenticationSchemes is [LayeredAuthSchemes.Layered]
+            && context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { Succeeded: true } result)
+        {
+            return Task.FromResult(result);
+        }
+
+        return _stock.AuthenticateAsync(policy, context);
+    }
+
+    public Task<PolicyAuthorizationResult> AuthorizeAsync(AuthorizationPolicy policy, AuthenticateResult authenticationResult, HttpContext context, object? resource) =>
+        _stock.AuthorizeAsync(policy, authenticationResult, context, resource);
+}
