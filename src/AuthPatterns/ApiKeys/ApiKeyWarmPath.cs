@@ -25,7 +25,7 @@ internal sealed class ApiKeyWarmPath(
 {
     private const string Scheme = ApiKeyAuthenticationDefaults.AuthenticationScheme;
     private static readonly ApiKeyAuthenticationEvents DefaultEvents = new();
-    private static readonly object ResultKey = new();
+    private static readonly WarmPathAnswer Answer = new();
 
     // The handler's own log category, so its filters and levels apply alike.
     private readonly ILogger _logger = loggers.CreateLogger(typeof(ApiKeyAuthenticationHandler).FullName!);
@@ -50,22 +50,17 @@ internal sealed class ApiKeyWarmPath(
         ApiKeyAuthenticationHandler.RecordUse(context, usage, settings, time.GetUtcNow(), record.Id, address?.ToString());
         var result = AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme));
 
-        // Kept for the request: should the handler be asked later (a policy naming the ApiKey scheme), it answers with
-        // this same principal and records no second use.
-        context.Items[ResultKey] = result;
-        return ValueTask.FromResult<AuthenticateResult?>(result);
+        // Should the handler be asked later (a policy naming the ApiKey scheme), it answers with this same principal and
+        // records no second use.
+        return ValueTask.FromResult<AuthenticateResult?>(Answer.Keep(context, result));
     }
 
     /// <summary>The warm path's answer for this request, if it gave one.</summary>
-    public static AuthenticateResult? AnswerOf(HttpContext context) =>
-        context.Items.TryGetValue(ResultKey, out var result) ? result as AuthenticateResult : null;
+    public static AuthenticateResult? AnswerOf(HttpContext context) => Answer.Of(context);
 
     private static bool IsPlain(ApiKeyAuthenticationOptions options) =>
         options.Events is { } events
         && events.GetType() == typeof(ApiKeyAuthenticationEvents)
         && events.OnKeyValidated == DefaultEvents.OnKeyValidated
-        && options.EventsType is null
-        && options.ForwardAuthenticate is null
-        && options.ForwardDefault is null
-        && options.ForwardDefaultSelector is null;
+        && WarmPathAnswer.IsUnforwarded(options);
 }

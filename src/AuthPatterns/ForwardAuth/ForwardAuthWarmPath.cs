@@ -25,7 +25,7 @@ internal sealed class ForwardAuthWarmPath(
 {
     private const string Scheme = LayeredAuthSchemes.ForwardAuth;
     private static readonly ForwardAuthAuthenticationEvents DefaultEvents = new();
-    private static readonly object ResultKey = new();
+    private static readonly WarmPathAnswer Answer = new();
 
     // The handler's own log category, so its filters and levels apply alike.
     private readonly ILogger _logger = loggers.CreateLogger(typeof(ForwardAuthAuthenticationHandler).FullName!);
@@ -48,15 +48,12 @@ internal sealed class ForwardAuthWarmPath(
         metrics.RecordOutcome(Scheme, "success");
         var result = AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme));
 
-        // Kept for the request: should the handler be asked later (a policy naming the ForwardAuth scheme), it answers
-        // with this same principal.
-        context.Items[ResultKey] = result;
-        return ValueTask.FromResult<AuthenticateResult?>(result);
+        // Should the handler be asked later (a policy naming the ForwardAuth scheme), it answers with this same principal.
+        return ValueTask.FromResult<AuthenticateResult?>(Answer.Keep(context, result));
     }
 
     /// <summary>The warm path's answer for this request, if it gave one.</summary>
-    public static AuthenticateResult? AnswerOf(HttpContext context) =>
-        context.Items.TryGetValue(ResultKey, out var result) ? result as AuthenticateResult : null;
+    public static AuthenticateResult? AnswerOf(HttpContext context) => Answer.Of(context);
 
     private static bool IsPlain(ForwardAuthAuthenticationOptions options) =>
         options.Mode == ForwardAuthMode.Verify
@@ -65,8 +62,5 @@ internal sealed class ForwardAuthWarmPath(
         && options.Events is { } events
         && events.GetType() == typeof(ForwardAuthAuthenticationEvents)
         && events.OnValidated == DefaultEvents.OnValidated
-        && options.EventsType is null
-        && options.ForwardAuthenticate is null
-        && options.ForwardDefault is null
-        && options.ForwardDefaultSelector is null;
+        && WarmPathAnswer.IsUnforwarded(options);
 }

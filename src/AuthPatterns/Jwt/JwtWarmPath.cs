@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AuthPatterns.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
@@ -43,14 +44,13 @@ internal sealed class JwtWarmPath(JwtSchemeRuntime runtime, IOptionsMonitor<JwtB
         };
         var result = AuthenticateResult.Success(new AuthenticationTicket(principal, properties, LayeredAuthSchemes.Bearer));
 
-        // Kept for the request: should the stock handler be asked later (a policy naming the Bearer scheme), it answers
-        // with this same principal, as it would have had it answered first.
-        context.Items[ResultKey] = result;
-        return result;
+        // Should the stock handler be asked later (a policy naming the Bearer scheme), it answers with this same
+        // principal, as it would have had it answered first.
+        return Answer.Keep(context, result);
     }
 
     /// <summary>The warm path's answer for this request, if it gave one.</summary>
-    public static AuthenticateResult? AnswerOf(HttpContext context) => context.Items.TryGetValue(ResultKey, out var result) ? result as AuthenticateResult : null;
+    public static AuthenticateResult? AnswerOf(HttpContext context) => Answer.Of(context);
 
-    private static readonly object ResultKey = new();
+    private static readonly WarmPathAnswer Answer = new();
 }

@@ -108,13 +108,10 @@ internal sealed class PostConfigureJwtBearerOptions : IPostConfigureOptions<JwtB
     internal static bool IsPlain(JwtBearerOptions options, LayeredJwtTokenHandler tokenHandler) =>
         options.Events is { } events
         && events.GetType() == typeof(JwtBearerEvents)
-        && options.EventsType is null
         && events.OnMessageReceived == ReadQueryToken
         && events.OnTokenValidated == DefaultEvents.OnTokenValidated
         && events.OnAuthenticationFailed == DefaultEvents.OnAuthenticationFailed
-        && options.ForwardAuthenticate is null
-        && options.ForwardDefault is null
-        && options.ForwardDefaultSelector is null
+        && WarmPathAnswer.IsUnforwarded(options)
         && !options.SaveToken
         && options.TokenHandlers.Count == 1
         && ReferenceEquals(options.TokenHandlers[0], tokenHandler);
