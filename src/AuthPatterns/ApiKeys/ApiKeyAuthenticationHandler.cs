@@ -289,7 +289,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<ApiKey
         {
             if (options.RecordLastUse)
             {
-                usage.Record(new ApiKeyUsageEvent { KeyId = keyId, OccurredAt = now, Address = address });
+                usage.RecordLastUse(keyId, now, address);
             }
 
             return;

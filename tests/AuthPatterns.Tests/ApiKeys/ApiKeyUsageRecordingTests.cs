@@ -189,6 +189,129 @@ public sealed class ApiKeyUsageRecordingTests
         Assert.Equal(1, store.Counts.Single(c => c.KeyId == "made99999999").Count);
     }
 
+    [Fact]
+    public async Task Last_uses_of_many_keys_are_written_once_per_flush_with_each_keys_latest_use_and_idle_keys_give_back_their_slots()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var start = time.GetUtcNow();
+        var store = new RefusingStore(_ => false);
+        var recorder = new ApiKeyUsageRecorder(
+            store, new FixedOptions(new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(TestMeterFactory.Create()));
+
+        for (var i = 0; i < 1000; i++)
+        {
+            recorder.RecordLastUse($"key{i:D9}", start, "192.0.2.1");
+        }
+
+        recorder.RecordLastUse("key000000000", start.AddSeconds(1), "192.0.2.2");
+        recorder.RecordLastUse("key000000001", start.AddSeconds(-1), "192.0.2.3");
+        await recorder.FlushAsync();
+
+        Assert.Equal(1000, store.LastUses.Count);
+        Assert.Equal(new ApiKeyLastUse("key000000000", start.AddSeconds(1), "192.0.2.2"), store.LastUses.Single(u => u.KeyId == "key000000000"));
+        Assert.Equal(new ApiKeyLastUse("key000000001", start, "192.0.2.1"), store.LastUses.Single(u => u.KeyId == "key000000001"));
+        Assert.Equal(1000, recorder.LastUseSlotCount);
+
+        // Nothing new: nothing written. A whole interval idle: the slots go.
+        await recorder.FlushAsync();
+        Assert.Equal(1000, store.LastUses.Count);
+        Assert.Equal(1000, recorder.LastUseSlotCount);
+        await recorder.FlushAsync();
+        Assert.Equal(0, recorder.LastUseSlotCount);
+
+        // A key used again after its slot went is recorded in a new one, even an earlier time than the one written.
+        recorder.RecordLastUse("key000000005", start.AddSeconds(5), "192.0.2.5");
+        await recorder.FlushAsync();
+        Assert.Equal(new ApiKeyLastUse("key000000005", start.AddSeconds(5), "192.0.2.5"), store.LastUses[^1]);
+        Assert.Equal(1001, store.LastUses.Count);
+    }
+
+    [Fact]
+    public async Task Last_uses_recorded_while_flushes_run_and_retire_slots_are_never_lost()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var start = time.GetUtcNow();
+        var store = new RefusingStore(_ => false);
+        var recorder = new ApiKeyUsageRecorder(
+            store, new FixedOptions(new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(TestMeterFactory.Create()));
+        const int keys = 50;
+        var latest = new long[keys];
+        var tick = 0L;
+        using var done = new CancellationTokenSource();
+
+        // Flushes in a loop, so slots go idle, retire and come back while four writers record uses of a few keys at a time.
+        var flushing = Task.Run(async () =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                await recorder.FlushAsync();
+            }
+        });
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            for (var n = 0; n < 20_000; n++)
+            {
+                var key = (n * 7 + w) % keys / (n % 1000 < 500 ? 1 : 5);
+                var at = Interlocked.Increment(ref tick);
+                recorder.RecordLastUse($"key{key:D9}", start.AddTicks(at), null);
+                InterlockedMax(ref latest[key], at);
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+        done.Cancel();
+        await flushing;
+        await recorder.FlushAsync();
+
+        for (var key = 0; key < keys; key++)
+        {
+            if (latest[key] > 0)
+            {
+                Assert.Equal(start.AddTicks(latest[key]), store.LastUses.Where(u => u.KeyId == $"key{key:D9}").Max(u => u.UsedAt));
+            }
+        }
+
+        static void InterlockedMax(ref long target, long value)
+        {
+            long seen;
+            while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Usage_counts_made_while_flushes_take_their_slots_are_each_written_once()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new RefusingStore(_ => false);
+        var recorder = new ApiKeyUsageRecorder(
+            store, new FixedOptions(new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(TestMeterFactory.Create()));
+        using var done = new CancellationTokenSource();
+
+        // Flushes in a loop take the slots out while four writers count into them: no count is lost or written twice.
+        var flushing = Task.Run(async () =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                await recorder.FlushAsync();
+            }
+        });
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            for (var n = 0; n < 50_000; n++)
+            {
+                recorder.Count($"key{n % 20:D9}", ApiKeyOutcomes.Valid, time.GetUtcNow());
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+        done.Cancel();
+        await flushing;
+        await recorder.FlushAsync();
+
+        Assert.Equal(200_000, store.Counts.Sum(c => c.Count));
+        Assert.All(Enumerable.Range(0, 20), k => Assert.Equal(10_000, store.Counts.Where(c => c.KeyId == $"key{k:D9}").Sum(c => c.Count)));
+    }
+
     private static ApiKeyUsageEvent Event(string keyId, string route, TimeProvider time) =>
         new() { KeyId = keyId, OccurredAt = time.GetUtcNow(), Method = "GET", Route = route, StatusCode = 200 };
 
@@ -240,7 +363,18 @@ public sealed class ApiKeyUsageRecordingTests
 
         public Task UpdateHashAsync(string keyId, string hash, CancellationToken cancellationToken = default) => Inner.UpdateHashAsync(keyId, hash, cancellationToken);
 
-        public Task RecordLastUsesAsync(IReadOnlyCollection<ApiKeyLastUse> uses, CancellationToken cancellationToken = default) => Inner.RecordLastUsesAsync(uses, cancellationToken);
+        /// <summary>Every last use written, in order, for any key id.</summary>
+        public List<ApiKeyLastUse> LastUses { get; } = [];
+
+        public Task RecordLastUsesAsync(IReadOnlyCollection<ApiKeyLastUse> uses, CancellationToken cancellationToken = default)
+        {
+            lock (LastUses)
+            {
+                LastUses.AddRange(uses);
+            }
+
+            return Inner.RecordLastUsesAsync(uses, cancellationToken);
+        }
 
         public Task<IReadOnlyList<ApiKeyUsageEvent>> ListUsageEventsAsync(string keyId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
             Inner.ListUsageEventsAsync(keyId, since, cancellationToken);

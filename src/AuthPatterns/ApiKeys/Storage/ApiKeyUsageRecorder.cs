@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using AuthPatterns.Infrastructure;
@@ -31,15 +32,23 @@ internal sealed class ApiKeyUsageRecorder
 
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
+    // A taken box's count: so far below zero that no number of late increments brings it back above.
+    private const long DeadCount = long.MinValue / 2;
+
     private readonly ApiKeyTelemetry _telemetry;
     private readonly Channel<ApiKeyUsageEvent> _queue = Channel.CreateBounded<ApiKeyUsageEvent>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
-    private readonly ConcurrentDictionary<string, ApiKeyLastUse> _lastUses = new(StringComparer.Ordinal);
+    // One slot per key in use, updated in place: a request allocates nothing and writes no new reference into a
+    // long-lived object, so the collector's work does not grow with the number of keys in use. A slot idle for a whole
+    // flush interval is retired and removed.
+    private readonly ConcurrentDictionary<string, LastUseSlot> _lastUses = new(StringComparer.Ordinal);
 
     // Counts per key, period and outcome since the last flush: one entry per slot whatever the request rate, and at most
     // Capacity slots (a flood of distinct key ids adds to no slot beyond it), of which at most ExposedCapacity exposures.
-    private readonly ConcurrentDictionary<CountSlot, long> _counts = new();
+    // Each slot's count is a box incremented in place (one lookup and one atomic add per request, no lock); a flush takes
+    // a slot out and marks its box dead, and a request that still held the box counts again in a new slot.
+    private readonly ConcurrentDictionary<CountSlot, StrongBox<long>> _counts = new();
     private readonly Dictionary<CountSlot, long> _pendingCounts = [];
     private readonly IApiKeyStore _store;
     private readonly TimeProvider _time;
@@ -77,22 +86,31 @@ internal sealed class ApiKeyUsageRecorder
 
     public ApiKeyAuthenticationOptions Options => _options;
 
+    /// <summary>The keys holding a last-use slot: those used within about the last two flush intervals.</summary>
+    internal int LastUseSlotCount => _lastUses.Count;
+
     /// <summary>Records one use: its key's last use and, when it names a <c>Method</c>, a queued usage event.</summary>
     public void Record(ApiKeyUsageEvent usage)
     {
-        if (_options.RecordLastUse)
-        {
-            _lastUses.AddOrUpdate(
-                usage.KeyId,
-                static (keyId, use) => new ApiKeyLastUse(keyId, use.OccurredAt, ApiKeyUsageLimits.Address(use.Address)),
-                static (keyId, last, use) => last.UsedAt <= use.OccurredAt ? new ApiKeyLastUse(keyId, use.OccurredAt, ApiKeyUsageLimits.Address(use.Address)) : last,
-                usage);
-        }
-
+        RecordLastUse(usage.KeyId, usage.OccurredAt, usage.Address);
         if (usage.Method.Length > 0)
         {
             // A copy with bounded values: what a request chose can never make the store refuse the event.
             _queue.Writer.TryWrite(ApiKeyUsageLimits.Bound(usage));
+        }
+    }
+
+    /// <summary>Records a key's use as its last use, unless a later one is recorded already (when last uses are recorded).</summary>
+    public void RecordLastUse(string keyId, DateTimeOffset at, string? address)
+    {
+        if (!_options.RecordLastUse)
+        {
+            return;
+        }
+
+        // A slot a flush has just retired refuses the use, and is gone from the dictionary a moment later.
+        while (!_lastUses.GetOrAdd(keyId, static id => new LastUseSlot(id)).TryRecord(at, address))
+        {
         }
     }
 
@@ -112,9 +130,9 @@ internal sealed class ApiKeyUsageRecorder
         var slot = new CountSlot(keyId, ApiKeyUsageCount.PeriodOf(at), outcome);
         while (true)
         {
-            if (_counts.TryGetValue(slot, out var count))
+            if (_counts.TryGetValue(slot, out var box))
             {
-                if (_counts.TryUpdate(slot, count + 1, count))
+                if (Interlocked.Increment(ref box.Value) > 0)
                 {
                     return;
                 }
@@ -129,7 +147,7 @@ internal sealed class ApiKeyUsageRecorder
                 return;
             }
 
-            if (_counts.TryAdd(slot, 1))
+            if (_counts.TryAdd(slot, new StrongBox<long>(1)))
             {
                 Interlocked.Increment(ref _countSlots);
                 if (exposed)
@@ -147,13 +165,20 @@ internal sealed class ApiKeyUsageRecorder
         await _flushLock.WaitAsync(cancellationToken);
         try
         {
-            // A use recorded after its key's entry is taken here stays for the next flush.
+            // A use recorded after its key's slot is taken here stays for the next flush.
             var lastUses = _pendingLastUses;
-            foreach (var keyId in _lastUses.Keys)
+            foreach (var (keyId, slot) in _lastUses)
             {
-                if (_lastUses.TryRemove(keyId, out var use) && (!lastUses.TryGetValue(keyId, out var pending) || pending.UsedAt <= use.UsedAt))
+                if (slot.Take() is { } use)
                 {
-                    lastUses[keyId] = use;
+                    if (!lastUses.TryGetValue(keyId, out var pending) || pending.UsedAt <= use.UsedAt)
+                    {
+                        lastUses[keyId] = use;
+                    }
+                }
+                else if (slot.IsRetired)
+                {
+                    _lastUses.TryRemove(new KeyValuePair<string, LastUseSlot>(keyId, slot));
                 }
             }
 
@@ -175,8 +200,10 @@ internal sealed class ApiKeyUsageRecorder
             var counts = _pendingCounts;
             foreach (var slot in _counts.Keys)
             {
-                if (_counts.TryRemove(slot, out var count))
+                if (_counts.TryRemove(slot, out var box))
                 {
+                    // Dead from here on: an increment after this one finds a negative count and counts again in a new slot.
+                    var count = Interlocked.Exchange(ref box.Value, DeadCount);
                     Interlocked.Decrement(ref _countSlots);
                     if (IsExposure(slot))
                     {
@@ -408,6 +435,78 @@ internal sealed class ApiKeyUsageRecorder
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             return false;
+        }
+    }
+}
+
+/// <summary>
+/// A key's last use since the last flush, updated in place under its own lock. Its time and address change together,
+/// and the address is written only when it changes (a connection's requests share one address string).
+/// </summary>
+internal sealed class LastUseSlot(string keyId)
+{
+    private readonly Lock _gate = new();
+    private DateTimeOffset _usedAt;
+    private string? _address;
+    private bool _pending;
+    private bool _idle;
+    private bool _retired;
+
+    /// <summary>Whether a flush retired this slot: it refuses uses, and its key takes a new slot.</summary>
+    public bool IsRetired
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _retired;
+            }
+        }
+    }
+
+    /// <returns><see langword="false"/> when the slot is retired and the use belongs in the key's next slot.</returns>
+    public bool TryRecord(DateTimeOffset at, string? address)
+    {
+        lock (_gate)
+        {
+            if (_retired)
+            {
+                return false;
+            }
+
+            if (!_pending || _usedAt <= at)
+            {
+                _usedAt = at;
+                if (!ReferenceEquals(_address, address))
+                {
+                    _address = address;
+                }
+
+                _pending = true;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The last use recorded since the previous call, or <see langword="null"/>; a slot that had none for two calls in a
+    /// row (a whole flush interval) is retired.
+    /// </summary>
+    public ApiKeyLastUse? Take()
+    {
+        lock (_gate)
+        {
+            if (_pending)
+            {
+                _pending = false;
+                _idle = false;
+                return new ApiKeyLastUse(keyId, _usedAt, ApiKeyUsageLimits.Address(_address));
+            }
+
+            _retired = _idle;
+            _idle = true;
+            return null;
         }
     }
 }
