@@ -237,17 +237,9 @@ public sealed class ApiKeyUsageRecordingTests
         const int keys = 50;
         var latest = new long[keys];
         var tick = 0L;
-        using var done = new CancellationTokenSource();
 
         // Flushes in a loop, so slots go idle, retire and come back while four writers record uses of a few keys at a time.
-        var flushing = Task.Run(async () =>
-        {
-            while (!done.IsCancellationRequested)
-            {
-                await recorder.FlushAsync();
-            }
-        });
-        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        await WhileFlushingAsync(recorder, w =>
         {
             for (var n = 0; n < 20_000; n++)
             {
@@ -256,11 +248,7 @@ public sealed class ApiKeyUsageRecordingTests
                 recorder.RecordLastUse($"key{key:D9}", start.AddTicks(at), null);
                 InterlockedMax(ref latest[key], at);
             }
-        })).ToArray();
-        await Task.WhenAll(writers);
-        done.Cancel();
-        await flushing;
-        await recorder.FlushAsync();
+        });
 
         for (var key = 0; key < keys; key++)
         {
@@ -286,9 +274,24 @@ public sealed class ApiKeyUsageRecordingTests
         var store = new RefusingStore(_ => false);
         var recorder = new ApiKeyUsageRecorder(
             store, new FixedOptions(new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(TestMeterFactory.Create()));
-        using var done = new CancellationTokenSource();
 
         // Flushes in a loop take the slots out while four writers count into them: no count is lost or written twice.
+        await WhileFlushingAsync(recorder, _ =>
+        {
+            for (var n = 0; n < 50_000; n++)
+            {
+                recorder.Count($"key{n % 20:D9}", ApiKeyOutcomes.Valid, time.GetUtcNow());
+            }
+        });
+
+        Assert.Equal(200_000, store.Counts.Sum(c => c.Count));
+        Assert.All(Enumerable.Range(0, 20), k => Assert.Equal(10_000, store.Counts.Where(c => c.KeyId == $"key{k:D9}").Sum(c => c.Count)));
+    }
+
+    // Runs four writers (each given its number) while flushes run in a loop, then flushes once more after the last write.
+    private static async Task WhileFlushingAsync(ApiKeyUsageRecorder recorder, Action<int> writer)
+    {
+        using var done = new CancellationTokenSource();
         var flushing = Task.Run(async () =>
         {
             while (!done.IsCancellationRequested)
@@ -296,20 +299,10 @@ public sealed class ApiKeyUsageRecordingTests
                 await recorder.FlushAsync();
             }
         });
-        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
-        {
-            for (var n = 0; n < 50_000; n++)
-            {
-                recorder.Count($"key{n % 20:D9}", ApiKeyOutcomes.Valid, time.GetUtcNow());
-            }
-        })).ToArray();
-        await Task.WhenAll(writers);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(() => writer(w))));
         done.Cancel();
         await flushing;
         await recorder.FlushAsync();
-
-        Assert.Equal(200_000, store.Counts.Sum(c => c.Count));
-        Assert.All(Enumerable.Range(0, 20), k => Assert.Equal(10_000, store.Counts.Where(c => c.KeyId == $"key{k:D9}").Sum(c => c.Count)));
     }
 
     private static ApiKeyUsageEvent Event(string keyId, string route, TimeProvider time) =>
