@@ -15,20 +15,19 @@ namespace AuthPatterns.Authorization;
 /// failed or missing result, a request whose user was replaced since (replacing <see cref="HttpContext.User"/> drops the
 /// kept result), and an application's claims transformation, which the stock evaluator runs again.
 /// </summary>
-internal sealed class LayeredPolicyEvaluator : IPolicyEvaluator
+internal sealed class LayeredPolicyEvaluator : PolicyEvaluator
 {
-    private readonly PolicyEvaluator _stock;
     private readonly bool _shortcut;
 
     public LayeredPolicyEvaluator(IAuthorizationService authorization, IOptions<AuthenticationOptions> authentication, IClaimsTransformation transformation)
+        : base(authorization)
     {
-        _stock = new PolicyEvaluator(authorization);
         var options = authentication.Value;
         _shortcut = string.Equals(options.DefaultAuthenticateScheme ?? options.DefaultScheme, LayeredAuthSchemes.Layered, StringComparison.Ordinal)
             && transformation.GetType() == typeof(NoopClaimsTransformation);
     }
 
-    public Task<AuthenticateResult> AuthenticateAsync(AuthorizationPolicy policy, HttpContext context)
+    public override Task<AuthenticateResult> AuthenticateAsync(AuthorizationPolicy policy, HttpContext context)
     {
         if (_shortcut
             && policy.AuthenticationSchemes is [LayeredAuthSchemes.Layered]
@@ -37,9 +36,6 @@ internal sealed class LayeredPolicyEvaluator : IPolicyEvaluator
             return Task.FromResult(result);
         }
 
-        return _stock.AuthenticateAsync(policy, context);
+        return base.AuthenticateAsync(policy, context);
     }
-
-    public Task<PolicyAuthorizationResult> AuthorizeAsync(AuthorizationPolicy policy, AuthenticateResult authenticationResult, HttpContext context, object? resource) =>
-        _stock.AuthorizeAsync(policy, authenticationResult, context, resource);
 }

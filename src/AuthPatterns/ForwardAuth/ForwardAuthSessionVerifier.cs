@@ -56,10 +56,9 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     {
         var state = State(scheme, options);
         var key = CacheKey(state.Cache, cookieHeader, original, options.CachePathPrefixes);
-        if (state.Cache.TryGet(key, out var cached))
+        if (CachedAnswer(state, key) is { } identity)
         {
-            _telemetry.CacheLookup(hit: true);
-            return (new ForwardAuthVerifyResult(ForwardAuthVerifyStatus.SignedIn, cached.Identity), true);
+            return (new ForwardAuthVerifyResult(ForwardAuthVerifyStatus.SignedIn, identity), true);
         }
 
         // The session's own key is needed only past a warm answer: for the "not signed in" answers and to tie a new
@@ -89,7 +88,13 @@ internal sealed class ForwardAuthSessionVerifier : IDisposable
     public ForwardAuthIdentity? TryGetCached(string scheme, ForwardAuthAuthenticationOptions options, string cookieHeader, ForwardedRequest original)
     {
         var state = State(scheme, options);
-        if (!state.Cache.TryGet(CacheKey(state.Cache, cookieHeader, original, options.CachePathPrefixes), out var cached))
+        return CachedAnswer(state, CacheKey(state.Cache, cookieHeader, original, options.CachePathPrefixes));
+    }
+
+    // A positive answer cached under this key, counted as a hit; a miss is counted by the caller that goes on to ask.
+    private ForwardAuthIdentity? CachedAnswer(SchemeState state, CredentialKey key)
+    {
+        if (!state.Cache.TryGet(key, out var cached))
         {
             return null;
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using AuthPatterns.ApiKeys;
 using Microsoft.AspNetCore.TestHost;
@@ -130,8 +131,7 @@ public sealed class ApiKeyUsageRecordingTests
         using var dropped = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.api_keys.usage_dropped");
         var store = new RefusingStore(_ => false);
         var options = new ApiKeyAuthenticationOptions();
-        var recorder = new ApiKeyUsageRecorder(
-            store, new FixedOptions(options), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(meters));
+        var recorder = DefaultRecorder(store, time, options, meters);
 
         for (var i = 0; i < capacity; i++)
         {
@@ -164,8 +164,7 @@ public sealed class ApiKeyUsageRecordingTests
         var meters = TestMeterFactory.Create();
         using var dropped = new MetricCollector<long>(meters, LayeredAuthTelemetry.MeterName, "authpatterns.api_keys.usage_dropped");
         var store = new RefusingStore(_ => false);
-        var recorder = new ApiKeyUsageRecorder(
-            store, new FixedOptions(new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(meters));
+        var recorder = DefaultRecorder(store, time, meters: meters);
 
         for (var i = 0; i < exposedCapacity + 5; i++)
         {
@@ -195,8 +194,7 @@ public sealed class ApiKeyUsageRecordingTests
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var start = time.GetUtcNow();
         var store = new RefusingStore(_ => false);
-        var recorder = new ApiKeyUsageRecorder(
-            store, new FixedOptions(new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(TestMeterFactory.Create()));
+        var recorder = DefaultRecorder(store, time);
 
         for (var i = 0; i < 1000; i++)
         {
@@ -232,8 +230,7 @@ public sealed class ApiKeyUsageRecordingTests
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var start = time.GetUtcNow();
         var store = new RefusingStore(_ => false);
-        var recorder = new ApiKeyUsageRecorder(
-            store, new FixedOptions(new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(TestMeterFactory.Create()));
+        var recorder = DefaultRecorder(store, time);
         const int keys = 50;
         var latest = new long[keys];
         var tick = 0L;
@@ -272,8 +269,7 @@ public sealed class ApiKeyUsageRecordingTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = new RefusingStore(_ => false);
-        var recorder = new ApiKeyUsageRecorder(
-            store, new FixedOptions(new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(TestMeterFactory.Create()));
+        var recorder = DefaultRecorder(store, time);
 
         // Flushes in a loop take the slots out while four writers count into them: no count is lost or written twice.
         await WhileFlushingAsync(recorder, _ =>
@@ -307,6 +303,10 @@ public sealed class ApiKeyUsageRecordingTests
 
     private static ApiKeyUsageEvent Event(string keyId, string route, TimeProvider time) =>
         new() { KeyId = keyId, OccurredAt = time.GetUtcNow(), Method = "GET", Route = route, StatusCode = 200 };
+
+    // A recorder with the default options (or the ones given), no logs, and its own meters unless the test reads them.
+    private static ApiKeyUsageRecorder DefaultRecorder(IApiKeyStore store, TimeProvider time, ApiKeyAuthenticationOptions? options = null, IMeterFactory? meters = null) =>
+        new(store, new FixedOptions(options ?? new ApiKeyAuthenticationOptions()), time, NullLogger<ApiKeyUsageRecorder>.Instance, new ApiKeyTelemetry(meters ?? TestMeterFactory.Create()));
 
     private static ApiKeyUsageRecorder Recorder(IApiKeyStore store, TimeProvider time, LogCapture logs)
     {

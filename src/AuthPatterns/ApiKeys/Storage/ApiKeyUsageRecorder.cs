@@ -169,14 +169,14 @@ internal sealed class ApiKeyUsageRecorder
             var lastUses = _pendingLastUses;
             foreach (var (keyId, slot) in _lastUses)
             {
-                if (slot.Take() is { } use)
+                if (slot.Take(out var retired) is { } use)
                 {
                     if (!lastUses.TryGetValue(keyId, out var pending) || pending.UsedAt <= use.UsedAt)
                     {
                         lastUses[keyId] = use;
                     }
                 }
-                else if (slot.IsRetired)
+                else if (retired)
                 {
                     _lastUses.TryRemove(new KeyValuePair<string, LastUseSlot>(keyId, slot));
                 }
@@ -452,18 +452,6 @@ internal sealed class LastUseSlot(string keyId)
     private bool _idle;
     private bool _retired;
 
-    /// <summary>Whether a flush retired this slot: it refuses uses, and its key takes a new slot.</summary>
-    public bool IsRetired
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _retired;
-            }
-        }
-    }
-
     /// <returns><see langword="false"/> when the slot is retired and the use belongs in the key's next slot.</returns>
     public bool TryRecord(DateTimeOffset at, string? address)
     {
@@ -491,9 +479,9 @@ internal sealed class LastUseSlot(string keyId)
 
     /// <summary>
     /// The last use recorded since the previous call, or <see langword="null"/>; a slot that had none for two calls in a
-    /// row (a whole flush interval) is retired.
+    /// row (a whole flush interval) is retired: it refuses uses from then on, and the caller removes it.
     /// </summary>
-    public ApiKeyLastUse? Take()
+    public ApiKeyLastUse? Take(out bool retired)
     {
         lock (_gate)
         {
@@ -501,10 +489,11 @@ internal sealed class LastUseSlot(string keyId)
             {
                 _pending = false;
                 _idle = false;
+                retired = false;
                 return new ApiKeyLastUse(keyId, _usedAt, ApiKeyUsageLimits.Address(_address));
             }
 
-            _retired = _idle;
+            retired = _retired = _idle;
             _idle = true;
             return null;
         }
