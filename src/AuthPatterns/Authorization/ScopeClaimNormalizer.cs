@@ -25,9 +25,53 @@ public static class ScopeClaimNormalizer
     internal static int NormalizeCore(ClaimsIdentity identity)
     {
         ArgumentNullException.ThrowIfNull(identity);
+        var invalid = Read(identity.Claims, out var sources, out var scopes);
+        if (sources is null || IsAlreadyNormal(sources, scopes!))
+        {
+            return invalid;
+        }
 
-        List<Claim>? sources = null;
-        foreach (var claim in identity.Claims)
+        foreach (var claim in sources)
+        {
+            identity.TryRemoveClaim(claim);
+        }
+
+        foreach (var scope in scopes!)
+        {
+            identity.AddClaim(new Claim(LayeredClaimTypes.Scope, scope, ClaimValueTypes.String, sources[0].Issuer));
+        }
+
+        return invalid;
+    }
+
+    /// <summary>
+    /// Normalizes the scope claims of a claim list a handler is building, as <see cref="Normalize"/> does an identity's:
+    /// the sources leave the list, the normalized claims are appended. Tells how many scope tokens were dropped.
+    /// </summary>
+    internal static int NormalizeCore(List<Claim> claims)
+    {
+        var invalid = Read(claims, out var sources, out var scopes);
+        if (sources is null || IsAlreadyNormal(sources, scopes!))
+        {
+            return invalid;
+        }
+
+        claims.RemoveAll(claim => sources.Exists(source => ReferenceEquals(source, claim)));
+        foreach (var scope in scopes!)
+        {
+            claims.Add(new Claim(LayeredClaimTypes.Scope, scope, ClaimValueTypes.String, sources[0].Issuer));
+        }
+
+        return invalid;
+    }
+
+    // The scope claims among the claims (null when there is none) and the distinct valid scopes they grant, in order;
+    // returns how many scope tokens were invalid.
+    private static int Read(IEnumerable<Claim> claims, out List<Claim>? sources, out List<string>? scopes)
+    {
+        sources = null;
+        scopes = null;
+        foreach (var claim in claims)
         {
             if (IsScopeSource(claim.Type))
             {
@@ -40,7 +84,7 @@ public static class ScopeClaimNormalizer
             return 0;
         }
 
-        var scopes = new List<string>(sources.Count);
+        scopes = new List<string>(sources.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var invalid = 0;
         foreach (var claim in sources)
@@ -56,22 +100,6 @@ public static class ScopeClaimNormalizer
                     scopes.Add(scope);
                 }
             }
-        }
-
-        if (IsAlreadyNormal(sources, scopes))
-        {
-            return 0;
-        }
-
-        foreach (var claim in sources)
-        {
-            identity.TryRemoveClaim(claim);
-        }
-
-        var issuer = sources[0].Issuer;
-        foreach (var scope in scopes)
-        {
-            identity.AddClaim(new Claim(LayeredClaimTypes.Scope, scope, ClaimValueTypes.String, issuer));
         }
 
         return invalid;

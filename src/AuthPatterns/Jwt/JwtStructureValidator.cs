@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace AuthPatterns.Jwt;
 
@@ -40,18 +41,20 @@ internal sealed class JwtStructureValidator
     private const double MaxNumericDate = 253402300799;
 
     private readonly int _maxTokenSize;
-    private readonly int _maxDepth;
-    private readonly HashSet<string> _algorithms;
+    private readonly string[] _algorithms;
     private readonly string? _requiredType;
     private readonly string? _requiredMediaType;
+    private readonly JsonDocumentOptions _strict;
+    private readonly JsonDocumentOptions _lenient;
 
     public JwtStructureValidator(JwtAuthenticationOptions options)
     {
         _maxTokenSize = options.MaxTokenSize;
-        _maxDepth = options.MaxJsonDepth;
-        _algorithms = new HashSet<string>(options.EffectiveAlgorithms.Where(JwtAlgorithms.IsSupportedAsymmetric), StringComparer.Ordinal);
+        _algorithms = options.EffectiveAlgorithms.Where(JwtAlgorithms.IsSupportedAsymmetric).Distinct(StringComparer.Ordinal).ToArray();
         _requiredType = options.RequiredTokenType;
         _requiredMediaType = options.RequiredTokenType is null ? null : "application/" + options.RequiredTokenType;
+        _strict = new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth, AllowDuplicateProperties = false };
+        _lenient = _strict with { AllowDuplicateProperties = true };
     }
 
     public int MaxTokenSize => _maxTokenSize;
@@ -104,125 +107,69 @@ internal sealed class JwtStructureValidator
     private JwtRefusal ReadHeader(ReadOnlySpan<char> encoded, out JwtHeaderInfo header)
     {
         header = default;
-        string? alg = null, typ = null, kid = null;
-        var sawCrit = false;
-        var sawZip = false;
-        var refusal = ParseObject(encoded, (ref Utf8JsonReader reader, string name) =>
-        {
-            switch (name)
-            {
-                case "alg":
-                    if (reader.TokenType != JsonTokenType.String)
-                    {
-                        return JwtRefusal.AlgorithmNotAllowed;
-                    }
-
-                    alg = reader.GetString();
-                    break;
-                case "typ":
-                    if (reader.TokenType != JsonTokenType.String)
-                    {
-                        return JwtRefusal.TokenTypeMismatch;
-                    }
-
-                    typ = reader.GetString();
-                    break;
-                case "kid":
-                    if (reader.TokenType != JsonTokenType.String)
-                    {
-                        return JwtRefusal.MissingKeyId;
-                    }
-
-                    kid = reader.GetString();
-                    break;
-                case "crit":
-                    // No JWS extension is understood here, so any crit list (even an empty one, which RFC 7515 forbids) is refused.
-                    sawCrit = true;
-                    break;
-                case "zip":
-                    sawZip = true;
-                    break;
-                default:
-                    // jwk, jku, x5u, x5c and anything else: ignored; keys come only from the configured source.
-                    break;
-            }
-
-            return JwtRefusal.None;
-        });
-
+        var members = new HeaderMembers(_algorithms, _requiredType is not null);
+        var refusal = ReadObject(encoded, ref members);
         if (refusal != JwtRefusal.None)
         {
             return refusal;
         }
 
-        if (alg is null || !_algorithms.Contains(alg))
+        if (members.Algorithm is null)
         {
             return JwtRefusal.AlgorithmNotAllowed;
         }
 
-        if (sawCrit)
+        if (members.Critical)
         {
             return JwtRefusal.CriticalHeader;
         }
 
-        if (sawZip)
+        if (members.Compressed)
         {
             return JwtRefusal.CompressedPayload;
         }
 
         if (_requiredType is not null
-            && !string.Equals(typ, _requiredType, StringComparison.OrdinalIgnoreCase)
-            && !string.Equals(typ, _requiredMediaType, StringComparison.OrdinalIgnoreCase))
+            && !string.Equals(members.Type, _requiredType, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(members.Type, _requiredMediaType, StringComparison.OrdinalIgnoreCase))
         {
             return JwtRefusal.TokenTypeMismatch;
         }
 
-        if (string.IsNullOrEmpty(kid) || kid.Length > 256)
+        if (string.IsNullOrEmpty(members.KeyId) || members.KeyId.Length > 256)
         {
             return JwtRefusal.MissingKeyId;
         }
 
-        header = new JwtHeaderInfo(alg, kid);
+        header = new JwtHeaderInfo(members.Algorithm, members.KeyId);
         return JwtRefusal.None;
     }
 
     private JwtRefusal ReadPayload(ReadOnlySpan<char> encoded)
     {
-        var sawExp = false;
-        var refusal = ParseObject(encoded, (ref Utf8JsonReader reader, string name) =>
-        {
-            switch (name)
-            {
-                case "exp":
-                    sawExp = true;
-                    return IsNumericDate(ref reader) ? JwtRefusal.None : JwtRefusal.BadClaimType;
-                case "nbf" or "iat":
-                    return IsNumericDate(ref reader) ? JwtRefusal.None : JwtRefusal.BadClaimType;
-                case "iss" or "sub" or "jti" or "client_id" or "scope":
-                    return reader.TokenType == JsonTokenType.String ? JwtRefusal.None : JwtRefusal.BadClaimType;
-                case "aud" or "scp":
-                    return IsStringOrStringArray(ref reader) ? JwtRefusal.None : JwtRefusal.BadClaimType;
-                default:
-                    return JwtRefusal.None;
-            }
-        });
-
+        var members = new PayloadMembers();
+        var refusal = ReadObject(encoded, ref members);
         if (refusal != JwtRefusal.None)
         {
             return refusal;
         }
 
-        return sawExp ? JwtRefusal.None : JwtRefusal.MissingExpiration;
+        return members.Expiration ? JwtRefusal.None : JwtRefusal.MissingExpiration;
     }
 
-    private delegate JwtRefusal MemberVisitor(ref Utf8JsonReader reader, string name);
-
-    // Decodes one segment, then walks its JSON once: a top-level object, no duplicate names at any level, bounded depth.
-    // The visitor sees each top-level member positioned on its value's first token.
-    private JwtRefusal ParseObject(ReadOnlySpan<char> encoded, MemberVisitor visitor)
+    /// <summary>What a segment's reader does with each of its top-level members; the first refusal stops the walk.</summary>
+    private interface IMemberReader
     {
-        var maxLength = Base64Url.GetMaxDecodedLength(encoded.Length);
-        var rented = ArrayPool<byte>.Shared.Rent(maxLength);
+        JwtRefusal Read(JsonProperty member);
+    }
+
+    // Decodes one segment and parses it as UTF-8 JSON with no duplicate member names at any level (escaped names
+    // compared unescaped), bounded depth, no comments and nothing after the value; the value must be an object, and the
+    // reader sees each of its members. The parsed form lives in pooled memory and is given back before returning.
+    private JwtRefusal ReadObject<TReader>(ReadOnlySpan<char> encoded, ref TReader reader)
+        where TReader : struct, IMemberReader
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Base64Url.GetMaxDecodedLength(encoded.Length));
         try
         {
             if (Base64Url.DecodeFromChars(encoded, rented, out var consumed, out var written) != OperationStatus.Done
@@ -231,72 +178,40 @@ internal sealed class JwtStructureValidator
                 return JwtRefusal.BadEncoding;
             }
 
-            var reader = new Utf8JsonReader(rented.AsSpan(0, written), new JsonReaderOptions
-            {
-                MaxDepth = _maxDepth,
-                CommentHandling = JsonCommentHandling.Disallow,
-                AllowTrailingCommas = false,
-            });
-
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            var json = rented.AsMemory(0, written);
+            if (!Utf8.IsValid(json.Span))
             {
                 return JwtRefusal.BadJson;
             }
 
-            var names = new Stack<HashSet<string>>();
-            names.Push(new HashSet<string>(StringComparer.Ordinal));
-            while (reader.Read())
+            JsonDocument document;
+            try
             {
-                switch (reader.TokenType)
+                document = JsonDocument.Parse(json, _strict);
+            }
+            catch (JsonException)
+            {
+                return IsJson(json) ? JwtRefusal.DuplicateMember : JwtRefusal.BadJson;
+            }
+
+            using (document)
+            {
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
-                    case JsonTokenType.PropertyName:
-                        var name = reader.GetString()!;
-                        if (!names.Peek().Add(name))
-                        {
-                            return JwtRefusal.DuplicateMember;
-                        }
+                    return JwtRefusal.BadJson;
+                }
 
-                        if (reader.CurrentDepth == 1)
-                        {
-                            if (!reader.Read())
-                            {
-                                return JwtRefusal.BadJson;
-                            }
-
-                            var refusal = visitor(ref reader, name);
-                            if (refusal != JwtRefusal.None)
-                            {
-                                return refusal;
-                            }
-
-                            if (reader.TokenType == JsonTokenType.StartObject)
-                            {
-                                names.Push(new HashSet<string>(StringComparer.Ordinal));
-                            }
-                        }
-
-                        break;
-                    case JsonTokenType.StartObject:
-                        names.Push(new HashSet<string>(StringComparer.Ordinal));
-                        break;
-                    case JsonTokenType.EndObject:
-                        names.Pop();
-                        break;
-                    default:
-                        break;
+                foreach (var member in document.RootElement.EnumerateObject())
+                {
+                    var refusal = reader.Read(member);
+                    if (refusal != JwtRefusal.None)
+                    {
+                        return refusal;
+                    }
                 }
             }
 
-            // A complete object, and nothing after it.
-            return names.Count == 0 && reader.BytesConsumed == written ? JwtRefusal.None : JwtRefusal.BadJson;
-        }
-        catch (JsonException)
-        {
-            return JwtRefusal.BadJson;
-        }
-        catch (InvalidOperationException)
-        {
-            return JwtRefusal.BadJson;
+            return JwtRefusal.None;
         }
         finally
         {
@@ -304,40 +219,148 @@ internal sealed class JwtStructureValidator
         }
     }
 
-    private static bool IsNumericDate(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.Number
-        && reader.TryGetDouble(out var value)
-        && double.IsFinite(value)
-        && value is >= 0 and <= MaxNumericDate;
-
-    private static bool IsStringOrStringArray(ref Utf8JsonReader reader)
+    // Whether JSON the strict parse refused parses once duplicate names are allowed: then a duplicate was the reason.
+    private bool IsJson(ReadOnlyMemory<byte> json)
     {
-        if (reader.TokenType == JsonTokenType.String)
+        try
+        {
+            using var _ = JsonDocument.Parse(json, _lenient);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private struct HeaderMembers(string[] algorithms, bool readType) : IMemberReader
+    {
+        public string? Algorithm { get; private set; }
+
+        public string? Type { get; private set; }
+
+        public string? KeyId { get; private set; }
+
+        public bool Critical { get; private set; }
+
+        public bool Compressed { get; private set; }
+
+        public JwtRefusal Read(JsonProperty member)
+        {
+            var value = member.Value;
+            if (member.NameEquals("alg"u8))
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    return JwtRefusal.AlgorithmNotAllowed;
+                }
+
+                // Matched against the allowed names, so the header keeps the configured string and reads none.
+                foreach (var algorithm in algorithms)
+                {
+                    if (value.ValueEquals(algorithm))
+                    {
+                        Algorithm = algorithm;
+                        return JwtRefusal.None;
+                    }
+                }
+
+                return JwtRefusal.AlgorithmNotAllowed;
+            }
+
+            if (member.NameEquals("typ"u8))
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    return JwtRefusal.TokenTypeMismatch;
+                }
+
+                Type = readType ? value.GetString() : null;
+            }
+            else if (member.NameEquals("kid"u8))
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    return JwtRefusal.MissingKeyId;
+                }
+
+                KeyId = value.GetString();
+            }
+            else if (member.NameEquals("crit"u8))
+            {
+                // No JWS extension is understood here, so any crit list (even an empty one, which RFC 7515 forbids) is refused.
+                Critical = true;
+            }
+            else if (member.NameEquals("zip"u8))
+            {
+                Compressed = true;
+            }
+
+            // jwk, jku, x5u, x5c and anything else: ignored; keys come only from the configured source.
+            return JwtRefusal.None;
+        }
+    }
+
+    private struct PayloadMembers : IMemberReader
+    {
+        public bool Expiration { get; private set; }
+
+        public JwtRefusal Read(JsonProperty member)
+        {
+            var value = member.Value;
+            if (member.NameEquals("exp"u8))
+            {
+                Expiration = true;
+                return IsNumericDate(value) ? JwtRefusal.None : JwtRefusal.BadClaimType;
+            }
+
+            if (member.NameEquals("nbf"u8) || member.NameEquals("iat"u8))
+            {
+                return IsNumericDate(value) ? JwtRefusal.None : JwtRefusal.BadClaimType;
+            }
+
+            if (member.NameEquals("iss"u8) || member.NameEquals("sub"u8) || member.NameEquals("jti"u8)
+                || member.NameEquals("client_id"u8) || member.NameEquals("scope"u8))
+            {
+                return value.ValueKind == JsonValueKind.String ? JwtRefusal.None : JwtRefusal.BadClaimType;
+            }
+
+            if (member.NameEquals("aud"u8) || member.NameEquals("scp"u8))
+            {
+                return IsStringOrStringArray(value) ? JwtRefusal.None : JwtRefusal.BadClaimType;
+            }
+
+            return JwtRefusal.None;
+        }
+    }
+
+    private static bool IsNumericDate(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number
+        && value.TryGetDouble(out var number)
+        && double.IsFinite(number)
+        && number is >= 0 and <= MaxNumericDate;
+
+    private static bool IsStringOrStringArray(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.String)
         {
             return true;
         }
 
-        if (reader.TokenType != JsonTokenType.StartArray)
+        if (value.ValueKind != JsonValueKind.Array)
         {
             return false;
         }
 
-        // Peek through a copy so the outer walk still sees the array.
-        var copy = reader;
-        while (copy.Read())
+        foreach (var item in value.EnumerateArray())
         {
-            if (copy.TokenType == JsonTokenType.EndArray)
-            {
-                return true;
-            }
-
-            if (copy.TokenType != JsonTokenType.String)
+            if (item.ValueKind != JsonValueKind.String)
             {
                 return false;
             }
         }
 
-        return false;
+        return true;
     }
 
     private static bool IsBase64Url(ReadOnlySpan<char> segment)

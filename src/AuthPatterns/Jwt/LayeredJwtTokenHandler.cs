@@ -70,7 +70,7 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
                 if (_keys.IsPublished(cached.KeyId))
                 {
                     _telemetry.CacheLookup(hit: true);
-                    return await IsRevokedAsync(cached) ? Fail(JwtRefusal.Revoked) : Success(cached, "valid_cached");
+                    return await IsRevokedAsync(cached.TokenId) ? Fail(JwtRefusal.Revoked) : Success(cached, "valid_cached");
                 }
 
                 // Its key left the JWKS: the token is validated again below, and refused unless the key comes back.
@@ -111,30 +111,27 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             return Failed;
         }
 
-        // Claims the library sets itself (the scheme, an API key id) never come from a token's payload.
-        var identity = new ClaimsIdentity(
-            result.ClaimsIdentity.Claims.Where(static c => !LayeredClaimTypes.IsReserved(c.Type)),
-            _authenticationType,
-            LayeredClaimTypes.Subject,
-            "role");
-        GrantRoleScopes(identity);
-        var invalidScopes = ScopeClaimNormalizer.NormalizeCore(identity);
+        // The token's claims, read once from its payload: claims the library sets itself (the scheme, an API key id)
+        // never come from a token. They are copied once more, into the identity that owns them.
+        var claims = new List<Claim>();
+        foreach (var claim in jwt.Claims)
+        {
+            if (!LayeredClaimTypes.IsReserved(claim.Type))
+            {
+                claims.Add(claim);
+            }
+        }
+
+        GrantRoleScopes(claims);
+        var invalidScopes = ScopeClaimNormalizer.NormalizeCore(claims);
         if (invalidScopes > 0)
         {
             // Logged once per token: a valid token is normalized once, then served from the cache.
             _logger.InvalidScopeTokensDropped(header.KeyId, invalidScopes);
         }
 
-        var entry = new ValidatedToken(
-            new SharedClaims(identity.Claims, _authenticationType, LayeredClaimTypes.Subject, "role"),
-            header.KeyId,
-            jwt.TryGetPayloadValue<string>(LayeredClaimTypes.TokenId, out var jti) ? jti : null,
-            jwt.Issuer,
-            jwt.Typ,
-            jwt.ValidFrom,
-            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
-
-        if (await IsRevokedAsync(entry))
+        var tokenId = jwt.TryGetPayloadValue<string>(LayeredClaimTypes.TokenId, out var jti) ? jti : null;
+        if (await IsRevokedAsync(tokenId))
         {
             return Fail(JwtRefusal.Revoked);
         }
@@ -143,9 +140,17 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
         {
             // Nothing keeps this identity: the request may have it as it is.
             _metrics.RecordOutcome(_authenticationType, "valid");
-            return Result(identity, jwt);
+            return Result(new ClaimsIdentity(claims, _authenticationType, LayeredClaimTypes.Subject, "role"), jwt);
         }
 
+        var entry = new ValidatedToken(
+            new SharedClaims(claims, _authenticationType, LayeredClaimTypes.Subject, "role"),
+            header.KeyId,
+            tokenId,
+            jwt.Issuer,
+            jwt.Typ,
+            jwt.ValidFrom,
+            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
         _cache.Set(key, entry, entry.ExpiresAt, CacheCharge(entry, _minimumEntrySize));
         return Success(entry, "valid");
     }
@@ -182,25 +187,21 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     /// Adds the scopes <see cref="JwtAuthenticationOptions.RoleScopes"/> grants to the token's app roles, before the
     /// scopes are normalized. Unmapped roles stay roles and grant no scope.
     /// </summary>
-    private void GrantRoleScopes(ClaimsIdentity identity)
+    private void GrantRoleScopes(List<Claim> claims)
     {
         if (_roleScopes.Count == 0)
         {
             return;
         }
 
-        List<Claim>? granted = null;
-        foreach (var role in identity.FindAll(JwtAuthenticationDefaults.RolesClaimType))
+        for (int i = 0, count = claims.Count; i < count; i++)
         {
-            if (_roleScopes.TryGetValue(role.Value, out var scopes))
+            var role = claims[i];
+            if (string.Equals(role.Type, JwtAuthenticationDefaults.RolesClaimType, StringComparison.OrdinalIgnoreCase)
+                && _roleScopes.TryGetValue(role.Value, out var scopes))
             {
-                (granted ??= []).Add(new Claim(LayeredClaimTypes.Scope, scopes, ClaimValueTypes.String, role.Issuer));
+                claims.Add(new Claim(LayeredClaimTypes.Scope, scopes, ClaimValueTypes.String, role.Issuer));
             }
-        }
-
-        if (granted is not null)
-        {
-            identity.AddClaims(granted);
         }
     }
 
@@ -212,9 +213,9 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
     /// <summary>What an entry costs against the cache's byte budget.</summary>
     internal static long CacheCharge(ValidatedToken entry, long minimumEntrySize) => Math.Max(entry.EstimateSize(), minimumEntrySize);
 
-    private async ValueTask<bool> IsRevokedAsync(ValidatedToken entry)
+    private async ValueTask<bool> IsRevokedAsync(string? tokenId)
     {
-        if (_revocations is null || entry.TokenId is null || !await _revocations.IsRevokedAsync(entry.TokenId))
+        if (_revocations is null || tokenId is null || !await _revocations.IsRevokedAsync(tokenId))
         {
             return false;
         }

@@ -11,8 +11,9 @@ namespace AuthPatterns.Benchmarks.Jwt;
 
 /// <summary>
 /// One RS256 access token validated by the stock <see cref="JsonWebTokenHandler"/> (issuer, audience and key set: the
-/// baseline), by our handler without its cache (pre-validation + the same RSA work), and by our handler with its cache
-/// (the repeated-token case). Run: <c>dotnet run -c Release --project tests/AuthPatterns.Benchmarks -- --filter '*JwtValidation*'</c>.
+/// baseline), by our handler without its cache (pre-validation + the same RSA work), by our handler with its cache
+/// (the repeated-token case), by our handler missing its cache (a token seen for the first time: the validation, then
+/// the entry it caches), and by the structural pre-validation alone. Run: <c>dotnet run -c Release --project tests/AuthPatterns.Benchmarks -- --filter '*JwtValidation*'</c>.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 5)]
@@ -26,6 +27,9 @@ public class JwtValidationBenchmarks
     private TokenValidationParameters _stockParameters = null!;
     private LayeredJwtTokenHandler _uncached = null!;
     private LayeredJwtTokenHandler _cached = null!;
+    private LayeredJwtTokenHandler _missing = null!;
+    private AuthPatterns.Infrastructure.CredentialCache<ValidatedToken> _missingCache = null!;
+    private JwtStructureValidator _structure = null!;
     private TokenValidationParameters _parameters = null!;
 
     [GlobalSetup]
@@ -60,6 +64,10 @@ public class JwtValidationBenchmarks
         _uncached = new LayeredJwtTokenHandler(options, "Bearer", keys, cache: null, revocations: null, TimeProvider.System, NullLogger.Instance, metrics, telemetry);
         _cached = new LayeredJwtTokenHandler(options, "Bearer", keys, new AuthPatterns.Infrastructure.CredentialCache<ValidatedToken>(options.TokenCacheSizeLimitBytes, TimeProvider.System), revocations: null, TimeProvider.System, NullLogger.Instance, metrics, telemetry);
 
+        _missingCache = new AuthPatterns.Infrastructure.CredentialCache<ValidatedToken>(options.TokenCacheSizeLimitBytes, TimeProvider.System);
+        _missing = new LayeredJwtTokenHandler(options, "Bearer", keys, _missingCache, revocations: null, TimeProvider.System, NullLogger.Instance, metrics, telemetry);
+        _structure = new JwtStructureValidator(options);
+
         if (!_stock.ValidateTokenAsync(_token, _stockParameters).GetAwaiter().GetResult().IsValid
             || !_uncached.ValidateTokenAsync(_token, _parameters).GetAwaiter().GetResult().IsValid
             || !_cached.ValidateTokenAsync(_token, _parameters).GetAwaiter().GetResult().IsValid)
@@ -76,6 +84,16 @@ public class JwtValidationBenchmarks
 
     [Benchmark]
     public async Task<bool> LayeredWithCache() => (await _cached.ValidateTokenAsync(_token, _parameters)).IsValid;
+
+    [Benchmark]
+    public async Task<bool> LayeredCacheMiss()
+    {
+        _missingCache.Clear();
+        return (await _missing.ValidateTokenAsync(_token, _parameters)).IsValid;
+    }
+
+    [Benchmark]
+    public bool StructureOnly() => _structure.Validate(_token, out _) == JwtRefusal.None;
 
     private sealed class FixedKeySource(JwksKeySet keys) : IJwtKeySource
     {
