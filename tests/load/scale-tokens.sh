@@ -161,7 +161,7 @@ done
 
 {
 echo
-echo "wrk -t$THREADS -c$CONNECTIONS, runs of $DURATION, loopback, $(nproc) CPUs shared by wrk and the app, Release; the layered JWT scheme with its default cache settings (TokenCacheSize 10,000, TokenCacheSizeLimitBytes 32 MiB), RS256 tokens against the app's JWKS, policy scope orders:read"
+echo "wrk -t$THREADS -c$CONNECTIONS, runs of $DURATION, loopback, $(nproc) CPUs shared by wrk and the app, Release; the layered JWT scheme with its default cache settings (TokenCacheSize 10,000, TokenCacheSizeLimitBytes 4 MiB, admission by frequency), RS256 tokens against the app's JWKS, policy scope orders:read"
 echo
 echo "| GC | tokens | bytes each | distinct tokens | requests sent | /ping requests/s | /api/ping requests/s (each token in turn) | vs /ping | cache misses / hits | heap growth (MiB) | GC committed growth (MiB) | RSS before (MiB) | RSS growth (MiB) | peak RSS growth (MiB) | RSS growth after an aggressive collection (MiB) | under 64 MiB |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"

@@ -18,7 +18,8 @@ internal readonly record struct CredentialKey(ulong A, ulong B, ulong C, ulong D
 /// The one cache for verified credentials, used by every scheme: bounded by a size budget (units chosen by the caller,
 /// one per entry or an estimate in bytes), entries never served at or after their expiry, least recently used entries
 /// evicted first when the budget is exceeded (a new entry is always admitted, so a cache full of live entries keeps
-/// caching), concurrent first uses of one credential sharing one verification, and every entry removable by a
+/// caching; or, where a miss is cheap, admitted by how often it was looked up, so a flood cannot churn the cache),
+/// concurrent first uses of one credential sharing one verification, and every entry removable by a
 /// predicate (a revocation or a change drops what it affects).
 /// </summary>
 /// <typeparam name="TValue">What a verification produced: the claims or record a warm request needs.</typeparam>
@@ -34,10 +35,13 @@ internal sealed class CredentialCache<TValue> : IDisposable
     private readonly ThreadLocal<IncrementalHash> _hmac;
     private readonly TimeProvider _time;
     private readonly long _sizeLimit;
+    private readonly FrequencySketch? _frequency;
     private long _size;
     private long _generation;
     private long _uses;
     private int _evicting;
+    // The admission floor (low 4 bits) and the sketch's reset count it was read at (the rest).
+    private int _admission;
 
     /// <param name="sizeLimit">The budget, in the units the callers pass to <see cref="Set"/>.</param>
     /// <param name="time">The clock expiry is read from.</param>
@@ -45,11 +49,18 @@ internal sealed class CredentialCache<TValue> : IDisposable
     /// The HMAC secret, when several instances must name one credential alike (a broadcast sign-out); a random one of
     /// this process otherwise.
     /// </param>
-    public CredentialCache(long sizeLimit, TimeProvider time, byte[]? secret = null)
+    /// <param name="admissionKeys">
+    /// 0: every new entry is admitted (a miss is expensive: an Argon2id verification). Otherwise about how many entries
+    /// the cache holds at most, and admission by frequency: once the cache is nearly full, a credential gets in only if
+    /// it was looked up more often lately than the entries the last eviction let go (see <see cref="Set"/>).
+    /// </param>
+    public CredentialCache(long sizeLimit, TimeProvider time, byte[]? secret = null, int admissionKeys = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sizeLimit, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(admissionKeys);
         _sizeLimit = sizeLimit;
         _time = time;
+        _frequency = admissionKeys > 0 ? new FrequencySketch(admissionKeys) : null;
 
         // One HMAC instance per thread under one secret: no key schedule per request.
         secret = secret is { Length: >= 32 } shared ? (byte[])shared.Clone() : RandomNumberGenerator.GetBytes(32);
@@ -117,6 +128,7 @@ internal sealed class CredentialCache<TValue> : IDisposable
     /// <summary>The cached value, if present and not expired; a hit makes the entry the most recently used.</summary>
     public bool TryGet(CredentialKey key, out TValue value)
     {
+        _frequency?.Increment(key);
         if (_entries.TryGetValue(key, out var entry))
         {
             if (_time.GetUtcNow() < entry.ExpiresAt)
@@ -139,7 +151,8 @@ internal sealed class CredentialCache<TValue> : IDisposable
     /// requests as one string; Kestrel does, for known headers such as <c>Authorization</c> and <c>Cookie</c>), the
     /// answer is remembered and no HMAC is computed. Only the same object hits, so the credential is the same, character
     /// for character; any removal since it was remembered, or the entry's expiry, makes it miss. Otherwise the lookup is
-    /// <see cref="TryGet(CredentialKey, out TValue)"/> by the key of <paramref name="credential"/>.
+    /// <see cref="TryGet(CredentialKey, out TValue)"/> by the key of <paramref name="credential"/>. With admission by
+    /// frequency, a hit here counts as a lookup; a miss does not, as the caller's lookup by key follows it.
     /// </summary>
     public bool TryGet(string source, ReadOnlySpan<char> credential, out TValue value)
     {
@@ -151,20 +164,23 @@ internal sealed class CredentialCache<TValue> : IDisposable
             && recent.Generation == generation
             && _time.GetUtcNow() < recent.Entry.ExpiresAt)
         {
+            _frequency?.Increment(recent.Key);
             recent.Entry.LastUsed = Interlocked.Increment(ref _uses);
             value = recent.Entry.Value;
             return true;
         }
 
-        if (!_entries.TryGetValue(KeyOf(credential), out var entry) || _time.GetUtcNow() >= entry.ExpiresAt)
+        var key = KeyOf(credential);
+        if (!_entries.TryGetValue(key, out var entry) || _time.GetUtcNow() >= entry.ExpiresAt)
         {
             // An expired entry is left to the full lookup, which drops it.
             value = null!;
             return false;
         }
 
+        _frequency?.Increment(key);
         entry.LastUsed = Interlocked.Increment(ref _uses);
-        Volatile.Write(ref _recent[slot], new Recent(new WeakReference<string>(source), entry, generation));
+        Volatile.Write(ref _recent[slot], new Recent(new WeakReference<string>(source), key, entry, generation));
 
         value = entry.Value;
         return true;
@@ -173,15 +189,19 @@ internal sealed class CredentialCache<TValue> : IDisposable
     private static int SlotOf(string source) => (RuntimeHelpers.GetHashCode(source) & int.MaxValue) % RecentSlots;
 
     /// <summary>
-    /// Caches a value until <paramref name="expiresAt"/>. Over the budget, the least recently used entries go; the new
-    /// one is always admitted. Nothing is stored when a removal happened since <paramref name="generation"/>.
+    /// Caches a value until <paramref name="expiresAt"/>. Over the budget, the least recently used entries go. Without
+    /// admission by frequency the new one is always admitted. With it, once the cache is 90 % full, a credential not
+    /// cached yet is admitted only if it was looked up more often lately than most of the entries the last eviction let
+    /// go: credentials seen once (a flood of distinct valid tokens) or a sweep over more of them than fit neither push out
+    /// the ones in steady use nor churn the cache, and a credential in steady use gets in after a few lookups.
+    /// Nothing is stored when a removal happened since <paramref name="generation"/>. Tells whether it was stored.
     /// </summary>
-    public void Set(CredentialKey key, TValue value, DateTimeOffset expiresAt, long size = 1, long? generation = null)
+    public bool Set(CredentialKey key, TValue value, DateTimeOffset expiresAt, long size = 1, long? generation = null)
     {
         var now = _time.GetUtcNow();
-        if (expiresAt <= now || size > _sizeLimit || (generation is { } seen && seen != Generation))
+        if (expiresAt <= now || size > _sizeLimit || (generation is { } seen && seen != Generation) || RefusesAdmission(key, size))
         {
-            return;
+            return false;
         }
 
         var entry = new Entry(value, expiresAt, size) { LastUsed = Interlocked.Increment(ref _uses) };
@@ -203,13 +223,31 @@ internal sealed class CredentialCache<TValue> : IDisposable
         if (generation is { } started && started != Generation)
         {
             Remove(key, entry);
-            return;
+            return false;
         }
 
         if (Interlocked.Read(ref _size) > _sizeLimit)
         {
             Evict(key);
         }
+
+        return true;
+    }
+
+    private long EvictionTarget => _sizeLimit - (_sizeLimit / 10);
+
+    private bool RefusesAdmission(CredentialKey key, long size)
+    {
+        if (_frequency is null || Interlocked.Read(ref _size) + size <= EvictionTarget || _entries.ContainsKey(key))
+        {
+            return false;
+        }
+
+        // The floor fades with the counters: halved at each reset of the sketch since it was set.
+        var admission = Volatile.Read(ref _admission);
+        var halvings = _frequency.Resets - (admission >> 4);
+        var floor = halvings is >= 0 and < 4 ? (admission & 0xF) >> halvings : 0;
+        return _frequency.Estimate(key) <= floor;
     }
 
     /// <summary>
@@ -291,8 +329,9 @@ internal sealed class CredentialCache<TValue> : IDisposable
         }
     }
 
-    // Expired entries first, then the least recently used (never the one just admitted), down to 90 % of the budget. One evictor at a time; others
-    // keep admitting meanwhile, so the budget is exceeded only briefly and by what arrives during one sweep.
+    // Expired entries first, then the least recently used (never the one just admitted), down to 90 % of the budget; with
+    // admission by frequency, the least often used lately first and the least recently used among those. One evictor at
+    // a time; others keep admitting meanwhile, so the budget is exceeded only briefly and by what arrives during one sweep.
     private void Evict(CredentialKey admitted)
     {
         if (Interlocked.Exchange(ref _evicting, 1) == 1)
@@ -303,7 +342,7 @@ internal sealed class CredentialCache<TValue> : IDisposable
         try
         {
             var now = _time.GetUtcNow();
-            var candidates = new List<(CredentialKey Key, Entry Entry)>(_entries.Count);
+            var candidates = new List<(CredentialKey Key, Entry Entry, int Frequency)>(_entries.Count);
             foreach (var pair in _entries)
             {
                 if (now >= pair.Value.ExpiresAt)
@@ -312,18 +351,22 @@ internal sealed class CredentialCache<TValue> : IDisposable
                 }
                 else if (pair.Key != admitted)
                 {
-                    candidates.Add((pair.Key, pair.Value));
+                    candidates.Add((pair.Key, pair.Value, _frequency?.Estimate(pair.Key) ?? 0));
                 }
             }
 
-            var target = _sizeLimit - (_sizeLimit / 10);
+            var target = EvictionTarget;
             if (Interlocked.Read(ref _size) <= target)
             {
                 return;
             }
 
-            candidates.Sort(static (x, y) => x.Entry.LastUsed.CompareTo(y.Entry.LastUsed));
-            foreach (var (key, entry) in candidates)
+            candidates.Sort(static (x, y) => x.Frequency != y.Frequency
+                ? x.Frequency.CompareTo(y.Frequency)
+                : x.Entry.LastUsed.CompareTo(y.Entry.LastUsed));
+            Span<int> evictedByFrequency = stackalloc int[FrequencySketch.MaxFrequency + 1];
+            var evicted = 0;
+            foreach (var (key, entry, frequency) in candidates)
             {
                 if (Interlocked.Read(ref _size) <= target)
                 {
@@ -331,6 +374,13 @@ internal sealed class CredentialCache<TValue> : IDisposable
                 }
 
                 Remove(key, entry);
+                evictedByFrequency[frequency]++;
+                evicted++;
+            }
+
+            if (_frequency is not null && evicted > 0)
+            {
+                SetAdmissionFloor(evictedByFrequency, evicted);
             }
         }
         finally
@@ -339,9 +389,22 @@ internal sealed class CredentialCache<TValue> : IDisposable
         }
     }
 
+    // The admission floor: the median frequency of the entries an eviction let go, below the largest estimate so a
+    // credential in steady use can always pass it.
+    private void SetAdmissionFloor(ReadOnlySpan<int> evictedByFrequency, int evicted)
+    {
+        var floor = 0;
+        for (var seen = evictedByFrequency[0]; seen * 2 < evicted; seen += evictedByFrequency[floor])
+        {
+            floor++;
+        }
+
+        Volatile.Write(ref _admission, (_frequency!.Resets << 4) | Math.Min(floor, FrequencySketch.MaxFrequency - 1));
+    }
+
     // A lookup answered by the identity of its source string, valid while no removal happened since. The string is
     // held weakly: the cache never keeps a credential alive.
-    private sealed record Recent(WeakReference<string> Source, Entry Entry, long Generation);
+    private sealed record Recent(WeakReference<string> Source, CredentialKey Key, Entry Entry, long Generation);
 
     private sealed class Entry(TValue value, DateTimeOffset expiresAt, long size)
     {

@@ -151,7 +151,11 @@ internal sealed class LayeredJwtTokenHandler : TokenHandler
             jwt.Typ,
             jwt.ValidFrom,
             new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
-        _cache.Set(key, entry, entry.ExpiresAt, CacheCharge(entry, _minimumEntrySize));
+        if (!_cache.Set(key, entry, entry.ExpiresAt, CacheCharge(entry, _minimumEntrySize)))
+        {
+            _telemetry.CacheRefused();
+        }
+
         return Success(entry, "valid");
     }
 

@@ -203,7 +203,7 @@ internal sealed class JwtSchemeRuntime : IDisposable
         KeySource = Options.UseLocalSigningKeys
             ? services.GetRequiredService<Issuing.LocalSigningKeySource>()
             : new JwksKeySource(Options, RequireHttps, services.GetRequiredService<IHttpClientFactory>(), time, logger, telemetry);
-        Cache = Options.EnableTokenCache ? new CredentialCache<ValidatedToken>(Options.TokenCacheSizeLimitBytes, time) : null;
+        Cache = Options.EnableTokenCache ? CreateCache(Options, time) : null;
         if (Cache is { } cache)
         {
             telemetry.CachedTokens.Observe(LayeredAuthSchemes.Bearer, () => cache.Count);
@@ -221,6 +221,13 @@ internal sealed class JwtSchemeRuntime : IDisposable
     public IJwtKeySource KeySource { get; }
 
     public CredentialCache<ValidatedToken>? Cache { get; }
+
+    /// <summary>
+    /// The validated-token cache the options describe: their byte budget, admission by frequency sized to the most
+    /// entries it can hold (a miss costs one signature check, so a token presented once need not displace another).
+    /// </summary>
+    internal static CredentialCache<ValidatedToken> CreateCache(JwtAuthenticationOptions options, TimeProvider time) =>
+        new(options.TokenCacheSizeLimitBytes, time, admissionKeys: (int)Math.Min(options.TokenCacheSize, options.TokenCacheSizeLimitBytes / ValidatedToken.EntryOverhead));
 
     public LayeredJwtTokenHandler TokenHandler { get; }
 

@@ -17,11 +17,12 @@ internal sealed record ValidatedToken(
     DateTimeOffset ExpiresAt)
 {
     // What one entry costs besides its strings: this record, the shared claims, their list and the identity they
-    // belong to, the cache's entry and dictionary node.
-    private const int EntryOverhead = 384;
+    // belong to, the cache's entry and dictionary node. No entry is charged less, so the byte budget bounds the count.
+    internal const int EntryOverhead = 384;
 
     // What one claim costs besides its type and value: the Claim object and the headers of its two strings.
     private const int ClaimOverhead = 96;
+
 
     /// <summary>An estimate of the bytes this entry holds: its strings (two bytes a character) and its objects.</summary>
     public long EstimateSize()

@@ -62,9 +62,9 @@ public class JwtValidationBenchmarks
         var metrics = new AuthPatterns.Infrastructure.LayeredAuthMetrics(meters);
         var telemetry = new JwtTelemetry(meters);
         _uncached = new LayeredJwtTokenHandler(options, "Bearer", keys, cache: null, revocations: null, TimeProvider.System, NullLogger.Instance, metrics, telemetry);
-        _cached = new LayeredJwtTokenHandler(options, "Bearer", keys, new AuthPatterns.Infrastructure.CredentialCache<ValidatedToken>(options.TokenCacheSizeLimitBytes, TimeProvider.System), revocations: null, TimeProvider.System, NullLogger.Instance, metrics, telemetry);
+        _cached = new LayeredJwtTokenHandler(options, "Bearer", keys, JwtSchemeRuntime.CreateCache(options, TimeProvider.System), revocations: null, TimeProvider.System, NullLogger.Instance, metrics, telemetry);
 
-        _missingCache = new AuthPatterns.Infrastructure.CredentialCache<ValidatedToken>(options.TokenCacheSizeLimitBytes, TimeProvider.System);
+        _missingCache = JwtSchemeRuntime.CreateCache(options, TimeProvider.System);
         _missing = new LayeredJwtTokenHandler(options, "Bearer", keys, _missingCache, revocations: null, TimeProvider.System, NullLogger.Instance, metrics, telemetry);
         _structure = new JwtStructureValidator(options);
 

@@ -28,11 +28,14 @@ public sealed class JwtTokenCacheMemoryTests(ITestOutputHelper output)
         var expires = time.GetUtcNow().AddHours(1);
 
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        using var cache = new CredentialCache<ValidatedToken>(options.TokenCacheSizeLimitBytes, time);
+        using var cache = JwtSchemeRuntime.CreateCache(options, time);
         for (var i = 0; i < 100_000; i++)
         {
+            // As the handler does: a lookup that misses, then the validated token offered to the cache.
+            var key = cache.KeyOf("token-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.False(cache.TryGet(key, out _));
             var entry = Entry(i, padding, expires);
-            cache.Set(cache.KeyOf("token-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)), entry, expires, LayeredJwtTokenHandler.CacheCharge(entry, minimum));
+            cache.Set(key, entry, expires, LayeredJwtTokenHandler.CacheCharge(entry, minimum));
         }
 
         var growth = GC.GetTotalMemory(forceFullCollection: true) - before;
