@@ -4,9 +4,9 @@ using System.Runtime.InteropServices;
 namespace AuthPatterns.Infrastructure;
 
 /// <summary>
-/// How often each credential key was looked up lately, approximately, in a fixed amount of memory (16 bytes per expected
-/// key): a count-min sketch of four rows of counters (a byte each, saturating at 15), indexed by the four words of the
-/// key, which an HMAC already made uniformly random. Every ten additions per expected key all counters are halved, so
+/// How often each credential key was looked up lately, approximately, in a fixed amount of memory (16 to 32 bytes per
+/// expected key): a count-min sketch of four rows of counters (a byte each, saturating at 15), indexed by the four words
+/// of the key, which an HMAC already made uniformly random. Every ten additions per expected key all counters are halved, so
 /// old popularity fades. Updates are not atomic: a lost increment under contention only makes an estimate a little low.
 /// </summary>
 internal sealed class FrequencySketch
