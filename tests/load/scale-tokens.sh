@@ -185,14 +185,14 @@ if [ "$DOCS" = "1" ] && [ "$failed" -eq 0 ]; then
         function y(g) { return top + height - (g < 0 ? 0 : g) / ceiling * height }
         END {
             step = ceiling > 160 ? 64 : 16
-            printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", left + width + 170, top + height + 50
+            printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", left + width + 230, top + height + 50
             printf "<text x=\"10\" y=\"18\" font-size=\"14\">Resident memory growth (MiB) against distinct valid JWTs (tests/load/scale-tokens.sh)</text>\n"
             for (g = 0; g <= ceiling; g += step) {
                 printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ccc\" stroke-dasharray=\"2,2\"/>\n", left, y(g), left + width, y(g)
                 printf "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d</text>\n", left - 6, y(g) + 4, g
             }
             printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#b33\" stroke-width=\"1.5\"/>\n", left, y(64), left + width, y(64)
-            printf "<text x=\"%d\" y=\"%.1f\" fill=\"#b33\">bound 64 MiB</text>\n", left + width + 6, y(64) + 4
+            printf "<text x=\"%d\" y=\"%.1f\" fill=\"#b33\">bound 64 MiB</text>\n", left + 6, y(64) - 5
             colour["small"] = "#3b6ea5"; colour["large"] = "#d08020"
             label["small"] = "0.7 KB tokens"; label["large"] = "15 KB tokens"
             for (i = 1; i <= n; i++) {

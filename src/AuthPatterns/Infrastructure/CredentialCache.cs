@@ -189,8 +189,8 @@ internal sealed class CredentialCache<TValue> : IDisposable
     private static int SlotOf(string source) => (RuntimeHelpers.GetHashCode(source) & int.MaxValue) % RecentSlots;
 
     /// <summary>
-    /// Caches a value until <paramref name="expiresAt"/>. Over the budget, the least recently used entries go. Without
-    /// admission by frequency the new one is always admitted. With it, once the cache is 90 % full, a credential not
+    /// Caches a value until <paramref name="expiresAt"/>. Over the budget, the least recently used entries go (with
+    /// admission by frequency, the least often used lately first). Without it the new one is always admitted. With it, once the cache is 90 % full, a credential not
     /// cached yet is admitted only if it was looked up more often lately than most of the entries the last eviction let
     /// go: credentials seen once (a flood of distinct valid tokens) or a sweep over more of them than fit neither push out
     /// the ones in steady use nor churn the cache, and a credential in steady use gets in after a few lookups.

@@ -224,6 +224,13 @@ public sealed class OAuth2Stack : IAsyncLifetime
             }
             catch (TimeoutException exception)
             {
+                // The wait can miss a navigation that finished while it started: a page that left the form and says who
+                // is signed in is the success it waited for.
+                if (!page.Url.Contains("/account/signin", StringComparison.Ordinal) && await page.Locator("#signed-in").CountAsync() == 1)
+                {
+                    return;
+                }
+
                 var content = await page.ContentAsync();
                 if (attempt > 0 || await page.Locator("input[name=password]").CountAsync() != 1)
                 {
