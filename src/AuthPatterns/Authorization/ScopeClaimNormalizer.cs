@@ -25,20 +25,15 @@ public static class ScopeClaimNormalizer
     internal static int NormalizeCore(ClaimsIdentity identity)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        var invalid = Read(identity.Claims, out var sources, out var scopes);
-        if (sources is null || IsAlreadyNormal(sources, scopes!))
+        var invalid = Read(identity.Claims, out var sources, out var normalized);
+        if (normalized is not null)
         {
-            return invalid;
-        }
+            foreach (var claim in sources!)
+            {
+                identity.TryRemoveClaim(claim);
+            }
 
-        foreach (var claim in sources)
-        {
-            identity.TryRemoveClaim(claim);
-        }
-
-        foreach (var scope in scopes!)
-        {
-            identity.AddClaim(new Claim(LayeredClaimTypes.Scope, scope, ClaimValueTypes.String, sources[0].Issuer));
+            identity.AddClaims(normalized);
         }
 
         return invalid;
@@ -50,27 +45,23 @@ public static class ScopeClaimNormalizer
     /// </summary>
     internal static int NormalizeCore(List<Claim> claims)
     {
-        var invalid = Read(claims, out var sources, out var scopes);
-        if (sources is null || IsAlreadyNormal(sources, scopes!))
+        var invalid = Read(claims, out _, out var normalized);
+        if (normalized is not null)
         {
-            return invalid;
-        }
-
-        claims.RemoveAll(claim => sources.Exists(source => ReferenceEquals(source, claim)));
-        foreach (var scope in scopes!)
-        {
-            claims.Add(new Claim(LayeredClaimTypes.Scope, scope, ClaimValueTypes.String, sources[0].Issuer));
+            claims.RemoveAll(static claim => IsScopeSource(claim.Type));
+            claims.AddRange(normalized);
         }
 
         return invalid;
     }
 
-    // The scope claims among the claims (null when there is none) and the distinct valid scopes they grant, in order;
-    // returns how many scope tokens were invalid.
-    private static int Read(IEnumerable<Claim> claims, out List<Claim>? sources, out List<string>? scopes)
+    // The scope claims among the claims, and the claims to put in their place: one per distinct valid scope, in order
+    // (null when there is nothing to rewrite: no scope claim, or already one claim per scope). Returns how many scope
+    // tokens were invalid.
+    private static int Read(IEnumerable<Claim> claims, out List<Claim>? sources, out List<Claim>? normalized)
     {
         sources = null;
-        scopes = null;
+        normalized = null;
         foreach (var claim in claims)
         {
             if (IsScopeSource(claim.Type))
@@ -84,7 +75,7 @@ public static class ScopeClaimNormalizer
             return 0;
         }
 
-        scopes = new List<string>(sources.Count);
+        var scopes = new List<string>(sources.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var invalid = 0;
         foreach (var claim in sources)
@@ -100,6 +91,12 @@ public static class ScopeClaimNormalizer
                     scopes.Add(scope);
                 }
             }
+        }
+
+        if (!IsAlreadyNormal(sources, scopes))
+        {
+            var issuer = sources[0].Issuer;
+            normalized = scopes.ConvertAll(scope => new Claim(LayeredClaimTypes.Scope, scope, ClaimValueTypes.String, issuer));
         }
 
         return invalid;

@@ -40,8 +40,6 @@ internal sealed class CredentialCache<TValue> : IDisposable
     private long _generation;
     private long _uses;
     private int _evicting;
-    // The admission floor (low 4 bits) and the sketch's reset count it was read at (the rest).
-    private int _admission;
 
     /// <param name="sizeLimit">The budget, in the units the callers pass to <see cref="Set"/>.</param>
     /// <param name="time">The clock expiry is read from.</param>
@@ -190,10 +188,11 @@ internal sealed class CredentialCache<TValue> : IDisposable
 
     /// <summary>
     /// Caches a value until <paramref name="expiresAt"/>. Over the budget, the least recently used entries go (with
-    /// admission by frequency, the least often used lately first). Without it the new one is always admitted. With it, once the cache is 90 % full, a credential not
-    /// cached yet is admitted only if it was looked up more often lately than most of the entries the last eviction let
-    /// go: credentials seen once (a flood of distinct valid tokens) or a sweep over more of them than fit neither push out
-    /// the ones in steady use nor churn the cache, and a credential in steady use gets in after a few lookups.
+    /// admission by frequency, the least often used lately first). Without it the new one is always admitted. With it,
+    /// once the cache is 90 % full, a credential not cached yet is admitted only if it was looked up more often lately
+    /// than most of the entries the last eviction let go: credentials seen once (a flood of distinct valid tokens) or a
+    /// sweep over more of them than fit neither push out the ones in steady use nor churn the cache, and a credential in
+    /// steady use gets in after a few lookups.
     /// Nothing is stored when a removal happened since <paramref name="generation"/>. Tells whether it was stored.
     /// </summary>
     public bool Set(CredentialKey key, TValue value, DateTimeOffset expiresAt, long size = 1, long? generation = null)
@@ -236,19 +235,11 @@ internal sealed class CredentialCache<TValue> : IDisposable
 
     private long EvictionTarget => _sizeLimit - (_sizeLimit / 10);
 
-    private bool RefusesAdmission(CredentialKey key, long size)
-    {
-        if (_frequency is null || Interlocked.Read(ref _size) + size <= EvictionTarget || _entries.ContainsKey(key))
-        {
-            return false;
-        }
-
-        // The floor fades with the counters: halved at each reset of the sketch since it was set.
-        var admission = Volatile.Read(ref _admission);
-        var halvings = _frequency.Resets - (admission >> 4);
-        var floor = halvings is >= 0 and < 4 ? (admission & 0xF) >> halvings : 0;
-        return _frequency.Estimate(key) <= floor;
-    }
+    private bool RefusesAdmission(CredentialKey key, long size) =>
+        _frequency is not null
+        && Interlocked.Read(ref _size) + size > EvictionTarget
+        && !_entries.ContainsKey(key)
+        && !_frequency.Admits(key);
 
     /// <summary>
     /// Runs <paramref name="verify"/> once for all concurrent callers of one key (the first uses of one credential share
@@ -378,28 +369,15 @@ internal sealed class CredentialCache<TValue> : IDisposable
                 evicted++;
             }
 
-            if (_frequency is not null && evicted > 0)
+            if (evicted > 0)
             {
-                SetAdmissionFloor(evictedByFrequency, evicted);
+                _frequency?.SetFloor(evictedByFrequency, evicted);
             }
         }
         finally
         {
             Volatile.Write(ref _evicting, 0);
         }
-    }
-
-    // The admission floor: the median frequency of the entries an eviction let go, below the largest estimate so a
-    // credential in steady use can always pass it.
-    private void SetAdmissionFloor(ReadOnlySpan<int> evictedByFrequency, int evicted)
-    {
-        var floor = 0;
-        for (var seen = evictedByFrequency[0]; seen * 2 < evicted; seen += evictedByFrequency[floor])
-        {
-            floor++;
-        }
-
-        Volatile.Write(ref _admission, (_frequency!.Resets << 4) | Math.Min(floor, FrequencySketch.MaxFrequency - 1));
     }
 
     // A lookup answered by the identity of its source string, valid while no removal happened since. The string is

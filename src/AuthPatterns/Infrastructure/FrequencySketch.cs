@@ -5,9 +5,10 @@ namespace AuthPatterns.Infrastructure;
 
 /// <summary>
 /// How often each credential key was looked up lately, approximately, in a fixed amount of memory (16 to 32 bytes per
-/// expected key): a count-min sketch of four rows of counters (a byte each, saturating at 15), indexed by the four words
-/// of the key, which an HMAC already made uniformly random. Every ten additions per expected key all counters are halved, so
-/// old popularity fades. Updates are not atomic: a lost increment under contention only makes an estimate a little low.
+/// expected key): a count-min sketch of four rows of counters (a byte each, saturating at 15), indexed by the four
+/// words of the key, which an HMAC already made uniformly random. Every ten additions per expected key all counters are
+/// halved, so old popularity fades. Updates are not atomic: a lost increment under contention only makes an estimate a
+/// little low. It also holds the admission floor, the estimate a key must beat to be admitted, which fades with them.
 /// </summary>
 internal sealed class FrequencySketch
 {
@@ -21,6 +22,7 @@ internal sealed class FrequencySketch
     private readonly int _sampleSize;
     private int _additions;
     private int _resets;
+    private int _floor;
 
     /// <param name="expectedKeys">
     /// About how many distinct keys are live at once (the cache's entry bound). Each row has four counters per expected
@@ -34,8 +36,26 @@ internal sealed class FrequencySketch
         _sampleSize = expectedKeys * 10;
     }
 
-    /// <summary>How many times the counters have been halved: a floor read before a halving is halved with them.</summary>
+    /// <summary>How many times the counters have been halved.</summary>
     public int Resets => Volatile.Read(ref _resets);
+
+    /// <summary>Whether <paramref name="key"/> was looked up more often lately than the admission floor.</summary>
+    public bool Admits(in CredentialKey key) => Estimate(key) > Volatile.Read(ref _floor);
+
+    /// <summary>
+    /// Sets the admission floor to the median estimate of what an eviction let go (counts by estimate), kept below the
+    /// largest estimate so a key in steady use can always pass it.
+    /// </summary>
+    public void SetFloor(ReadOnlySpan<int> evictedByFrequency, int evicted)
+    {
+        var floor = 0;
+        for (var seen = evictedByFrequency[0]; seen * 2 < evicted; seen += evictedByFrequency[floor])
+        {
+            floor++;
+        }
+
+        Volatile.Write(ref _floor, Math.Min(floor, MaxFrequency - 1));
+    }
 
     /// <summary>
     /// Counts one lookup of <paramref name="key"/>: only its lowest counters move (a conservative update), so keys that
@@ -86,6 +106,9 @@ internal sealed class FrequencySketch
             word = (word >> 1) & 0x7F7F7F7F7F7F7F7FUL;
         }
 
+        // The floor is an estimate too: halved with the counters, unless an eviction has just set a new one.
+        var floor = Volatile.Read(ref _floor);
+        Interlocked.CompareExchange(ref _floor, floor >> 1, floor);
         Interlocked.Increment(ref _resets);
     }
 }

@@ -134,9 +134,9 @@ public sealed class JwtAuthenticationOptions
 
     /// <summary>
     /// The most memory the validated-token cache may hold, in bytes, estimated from the claims each entry keeps; 4 MiB
-    /// by default (about 2,000 access tokens of ten claims, or 120 with a 15 KB claim). Under the server garbage collector a process commits several
-    /// times its long-lived data for its allocation budget, so this default keeps a full cache's whole cost to the
-    /// process under 64 MiB. Once the cache is nearly full, a token gets in only if it was presented more often lately
+    /// by default (about 2,000 access tokens of ten claims, or 120 with a 15 KB claim). Under the server garbage
+    /// collector a process commits several times its long-lived data for its allocation budget, so this default keeps a
+    /// full cache's whole cost to the process under 64 MiB. Once the cache is nearly full, a token gets in only if it was presented more often lately
     /// than the entries last let go, and the least often, then least recently, used entries are dropped first: a flood of
     /// distinct tokens, each presented once, neither displaces the tokens in steady use nor churns the cache.
     /// </summary>
