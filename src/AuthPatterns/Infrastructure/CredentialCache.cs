@@ -126,11 +126,11 @@ internal sealed class CredentialCache<TValue> : IDisposable
     /// <summary>The cached value, if present and not expired; a hit makes the entry the most recently used.</summary>
     public bool TryGet(CredentialKey key, out TValue value)
     {
-        _frequency?.Increment(key);
         if (_entries.TryGetValue(key, out var entry))
         {
             if (_time.GetUtcNow() < entry.ExpiresAt)
             {
+                _frequency?.Increment(key);
                 entry.LastUsed = Interlocked.Increment(ref _uses);
                 value = entry.Value;
                 return true;
@@ -149,8 +149,7 @@ internal sealed class CredentialCache<TValue> : IDisposable
     /// requests as one string; Kestrel does, for known headers such as <c>Authorization</c> and <c>Cookie</c>), the
     /// answer is remembered and no HMAC is computed. Only the same object hits, so the credential is the same, character
     /// for character; any removal since it was remembered, or the entry's expiry, makes it miss. Otherwise the lookup is
-    /// <see cref="TryGet(CredentialKey, out TValue)"/> by the key of <paramref name="credential"/>. With admission by
-    /// frequency, a hit here counts as a lookup; a miss does not, as the caller's lookup by key follows it.
+    /// <see cref="TryGet(CredentialKey, out TValue)"/> by the key of <paramref name="credential"/>.
     /// </summary>
     public bool TryGet(string source, ReadOnlySpan<char> credential, out TValue value)
     {
@@ -197,6 +196,9 @@ internal sealed class CredentialCache<TValue> : IDisposable
     /// </summary>
     public bool Set(CredentialKey key, TValue value, DateTimeOffset expiresAt, long size = 1, long? generation = null)
     {
+        // With admission by frequency, uses of verified credentials are counted: each hit, and each verified miss
+        // offered here. A lookup that misses is not, so credentials any sender makes up count for nothing.
+        _frequency?.Increment(key);
         var now = _time.GetUtcNow();
         if (expiresAt <= now || size > _sizeLimit || (generation is { } seen && seen != Generation) || RefusesAdmission(key, size))
         {

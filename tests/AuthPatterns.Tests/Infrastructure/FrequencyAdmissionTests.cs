@@ -120,6 +120,28 @@ public sealed class FrequencyAdmissionTests
     }
 
     [Fact]
+    public void Lookups_that_miss_count_for_nothing_so_made_up_credentials_buy_no_admission()
+    {
+        using var cache = new CredentialCache<string>(20, _time, admissionKeys: 20);
+        var until = _time.GetUtcNow().AddHours(1);
+        for (var i = 0; i < 25; i++)
+        {
+            var key = cache.KeyOf($"once-{i}");
+            cache.TryGet(key, out _);
+            cache.Set(key, "once", until);
+        }
+
+        // Asked for twenty times before it was ever verified, a credential is still one seen once when it is offered.
+        var probed = cache.KeyOf("probed");
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.False(cache.TryGet(probed, out _));
+        }
+
+        Assert.False(cache.Set(probed, "probed", until));
+    }
+
+    [Fact]
     public void Without_admission_by_frequency_every_new_entry_is_admitted_into_a_full_cache()
     {
         using var cache = new CredentialCache<string>(100, _time);
