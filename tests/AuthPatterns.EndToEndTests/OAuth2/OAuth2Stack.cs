@@ -224,9 +224,10 @@ public sealed class OAuth2Stack : IAsyncLifetime
             }
             catch (TimeoutException exception)
             {
-                // The wait can miss a navigation that finished while it started: a page that left the form and says who
-                // is signed in is the success it waited for.
-                if (!page.Url.Contains("/account/signin", StringComparison.Ordinal) && await page.Locator("#signed-in").CountAsync() == 1)
+                // The wait can miss the load of a navigation that finished while it started (seen with the proxy's
+                // redirect back to the app): a page that has left the form is the success it waited for. A refused
+                // sign-in stays on the form, and fails below with what the page said.
+                if (!page.Url.Contains("/account/signin", StringComparison.Ordinal))
                 {
                     return;
                 }
